@@ -9,6 +9,7 @@ Validation that a type alone cannot express lives in ``__post_init__``: msgspec 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -161,7 +162,7 @@ class SimulationConfig(Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     betting: Betting = Betting()
     table: Table = Table()
     rounds: Annotated[int, Meta(ge=1, le=10**13)] = 10_000_000
-    seed: Annotated[int, Meta(ge=0, lt=2**63)] = 0
+    seed: Annotated[int, Meta(ge=0, le=2**63 - 1)] = 0
     shard_rounds: Annotated[int, Meta(ge=1_000, le=10**9)] = DEFAULT_SHARD_ROUNDS
     """Rounds per shard: with ``rounds`` it fixes the shard plan, whatever runs the shards."""
 
@@ -230,3 +231,151 @@ class Summary(Struct, frozen=True, kw_only=True):
 def decode_config(data: bytes | str) -> SimulationConfig:
     """Decode and validate a JSON config; raises ``msgspec.ValidationError`` naming the path."""
     return msgspec.json.decode(data, type=SimulationConfig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Platform: the events of the job log, the shard work item, and the API bodies (issue 3).
+#
+# Events are immutable facts in the past tense. Every event carries a deterministic ``event_id``
+# (derived from the job id, its kind and shard, see ``jost.platform.events``) so a fact emitted
+# twice (a redelivered message, a shard run again) is recognised as the same fact; and a
+# ``schema_version`` so readers can evolve. Unknown fields are ignored on decode so older
+# readers keep working when a newer writer adds a field.
+# ---------------------------------------------------------------------------------------------
+
+EVENT_SCHEMA_VERSION = 1
+
+JobState = Literal["submitted", "running", "completed", "failed", "cancelled"]
+
+
+class _Event(Struct, frozen=True, kw_only=True, tag_field="kind", tag=True):
+    event_id: str
+    job_id: str
+    at: datetime
+    """When the writer emitted the fact (UTC)."""
+    schema_version: int = EVENT_SCHEMA_VERSION
+
+
+class JobSubmitted(_Event, frozen=True, kw_only=True):
+    owner: str
+    """A digest of the submitting token: who may see the job (never the token itself)."""
+    config: SimulationConfig
+    idempotency_key: str | None = None
+
+
+class JobPlanned(_Event, frozen=True, kw_only=True):
+    shard_rounds: list[int]
+    """Rounds of each shard; the shard index is the position."""
+
+
+class ShardCompleted(_Event, frozen=True, kw_only=True):
+    shard_index: int
+    rounds: int
+    stats: ShardStats
+    seconds: float = 0.0
+
+
+class ShardFailed(_Event, frozen=True, kw_only=True):
+    shard_index: int
+    error: str
+
+
+class JobCompleted(_Event, frozen=True, kw_only=True):
+    stats: ShardStats
+    summary: Summary
+
+
+class JobFailed(_Event, frozen=True, kw_only=True):
+    reason: str
+    shard_index: int | None = None
+
+
+class JobCancelled(_Event, frozen=True, kw_only=True):
+    reason: str = "cancelled by its owner"
+
+
+Event = (
+    JobSubmitted
+    | JobPlanned
+    | ShardCompleted
+    | ShardFailed
+    | JobCompleted
+    | JobFailed
+    | JobCancelled
+)
+"""The one tagged union of ``jost.events`` (the tag field is ``kind``)."""
+
+
+class ShardRequested(Struct, frozen=True, kw_only=True):
+    """A work item on ``jost.shards``: everything a worker needs, so it reads nothing else."""
+
+    job_id: str
+    shard_index: int
+    rounds: int
+    config: SimulationConfig
+
+
+# -- API bodies --------------------------------------------------------------------------------
+
+class SubmitAccepted(Struct, frozen=True, kw_only=True):
+    job_id: str
+    status: JobState = "submitted"
+
+
+class JobStatus(Struct, frozen=True, kw_only=True):
+    job_id: str
+    status: JobState
+    shards_done: int
+    shards_total: int | None
+    """None until the job is planned."""
+    submitted_at: datetime
+    planned_at: datetime | None = None
+    finished_at: datetime | None = None
+    rounds: int
+    error: str | None = None
+
+
+class JobResult(Struct, frozen=True, kw_only=True):
+    job_id: str
+    summary: Summary
+    stats: ShardStats
+
+
+class JobPage(Struct, frozen=True, kw_only=True):
+    """Job history, newest first. ``next_offset`` is None on the last page."""
+
+    jobs: list[JobStatus]
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+class LoggedEvent(Struct, frozen=True, kw_only=True):
+    """An event with its place in the log."""
+
+    partition: int
+    offset: int
+    event: Event
+
+
+class JobEvents(Struct, frozen=True, kw_only=True):
+    job_id: str
+    events: list[LoggedEvent]
+
+
+class SqlQuery(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    sql: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    max_rows: Annotated[int, Meta(ge=1, le=10_000)] = 1_000
+
+
+class SqlResult(Struct, frozen=True, kw_only=True):
+    columns: list[str]
+    rows: list[list[object]]
+    truncated: bool
+    """True when the query had more rows than ``max_rows``."""
+    seconds: float
+
+
+class Health(Struct, frozen=True, kw_only=True):
+    status: Literal["ok"] = "ok"
+    events_applied: int = 0

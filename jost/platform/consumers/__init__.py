@@ -1,0 +1,1 @@
+"""FastStream consumers of the log: the planner, the engine workers and completion."""

@@ -1,0 +1,77 @@
+"""Engine workers: one consumer group over ``jost.shards``; each member runs a shard in a
+thread (the numba kernel releases the GIL, the event loop keeps serving the group) and appends
+ShardCompleted or ShardFailed.
+
+The offset is committed only after the result is in the log (AckPolicy.ACK): a worker killed
+mid-shard leaves the shard uncommitted and the group hands it to another member. Shards are
+deterministic, so a shard run twice yields the same ShardCompleted (same id, same stats).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import msgspec
+from faststream import AckPolicy
+from faststream.confluent import KafkaBroker
+from faststream.confluent.annotations import KafkaMessage
+
+from jost.contracts import ShardCompleted, ShardFailed, ShardRequested
+from jost.engine import run_shard
+from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming
+from jost.platform.events import decode_shard_request, event_id, now
+from jost.platform.log import EventLog
+
+log = logging.getLogger(__name__)
+
+
+async def run(request: ShardRequested, event_log: EventLog) -> ShardCompleted | ShardFailed:
+    started = time.perf_counter()
+    try:
+        stats = await asyncio.to_thread(
+            run_shard, request.config, request.shard_index, request.rounds
+        )
+    except Exception as exc:  # the engine rejected this config: a fact, not a crash
+        log.exception("shard %s/%s failed", request.job_id, request.shard_index)
+        result: ShardCompleted | ShardFailed = ShardFailed(
+            event_id=event_id(request.job_id, "ShardFailed", request.shard_index),
+            job_id=request.job_id,
+            at=now(),
+            shard_index=request.shard_index,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+    else:
+        result = ShardCompleted(
+            event_id=event_id(request.job_id, "ShardCompleted", request.shard_index),
+            job_id=request.job_id,
+            at=now(),
+            shard_index=request.shard_index,
+            rounds=request.rounds,
+            stats=stats,
+            seconds=round(time.perf_counter() - started, 6),
+        )
+    await event_log.append(result)
+    return result
+
+
+def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTiming) -> None:
+    @broker.subscriber(
+        event_log.topics.shards,
+        group_id=ENGINE_GROUP,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+        session_timeout_ms=timing.session_timeout_ms,
+        heartbeat_interval_ms=timing.heartbeat_interval_ms,
+        max_poll_interval_ms=timing.max_poll_interval_ms,
+        # Fetch little ahead: prefetched shards wait behind the running one.
+        max_partition_fetch_bytes=64 * 1024,
+    )
+    async def on_shard(msg: KafkaMessage) -> None:
+        try:
+            request = decode_shard_request(msg.body)
+        except msgspec.DecodeError as exc:
+            log.warning("engine: skipping undecodable shard request: %s", exc)
+            return
+        await run(request, event_log)

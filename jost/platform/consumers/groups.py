@@ -1,0 +1,19 @@
+"""Consumer group names and timing shared by the consumers."""
+
+from __future__ import annotations
+
+from msgspec import Struct
+
+PLANNER_GROUP = "jost-planner"
+ENGINE_GROUP = "jost-engine"
+COMPLETION_GROUP = "jost-completion"
+
+
+class GroupTiming(Struct, frozen=True, kw_only=True):
+    """How fast a group notices a dead member (its shards go to the others after
+    ``session_timeout_ms``). Heartbeats must come several times per session."""
+
+    session_timeout_ms: int = 6_000
+    heartbeat_interval_ms: int = 1_000
+    max_poll_interval_ms: int = 30 * 60 * 1000
+    """A shard may run this long before the member is considered stuck."""

@@ -1,0 +1,100 @@
+"""The embedded Kafka-protocol broker: the in-memory cluster built into the librdkafka that
+confluent-kafka bundles, reached through ctypes (see STACK_NOTES.md).
+
+It speaks the real wire protocol on 127.0.0.1 TCP ports, consumer groups and offset commits
+included, so every client (FastStream, confluent-kafka, other processes) talks to it exactly as
+to Redpanda. It keeps the log in memory only: when the process that owns it exits, the log is
+gone (the DuckDB projection keeps the archive of every event).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+
+import confluent_kafka
+
+
+def _load_librdkafka() -> ctypes.CDLL:
+    # The wheel vendors librdkafka under confluent_kafka.libs; confluent-kafka has already
+    # loaded it, so this returns the same library instance (one set of globals).
+    libs_dir = os.path.join(
+        os.path.dirname(os.path.dirname(confluent_kafka.__file__)), "confluent_kafka.libs"
+    )
+    candidates = sorted(glob.glob(os.path.join(libs_dir, "librdkafka*.so*")))
+    if not candidates:
+        raise RuntimeError(f"librdkafka not found under {libs_dir}")
+    lib = ctypes.CDLL(candidates[0])
+    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
+    lib.rd_kafka_conf_set.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+    ]
+    lib.rd_kafka_conf_set.restype = ctypes.c_int
+    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_new.restype = ctypes.c_void_p
+    lib.rd_kafka_destroy.argtypes = [ctypes.c_void_p]
+    lib.rd_kafka_mock_cluster_new.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.rd_kafka_mock_cluster_new.restype = ctypes.c_void_p
+    lib.rd_kafka_mock_cluster_destroy.argtypes = [ctypes.c_void_p]
+    lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
+    lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
+    lib.rd_kafka_mock_topic_create.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_int,
+    ]
+    lib.rd_kafka_mock_topic_create.restype = ctypes.c_int
+    lib.rd_kafka_mock_group_initial_rebalance_delay_ms.argtypes = [ctypes.c_void_p, ctypes.c_int32]
+    lib.rd_kafka_mock_set_controller_id.argtypes = [ctypes.c_void_p, ctypes.c_int32]
+    lib.rd_kafka_mock_set_controller_id.restype = ctypes.c_int
+    lib.rd_kafka_err2str.argtypes = [ctypes.c_int]
+    lib.rd_kafka_err2str.restype = ctypes.c_char_p
+    return lib
+
+
+class EmbeddedBroker:
+    """One in-process mock cluster. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, brokers: int = 1) -> None:
+        self._lib = _load_librdkafka()
+        errstr = ctypes.create_string_buffer(512)
+        conf = self._lib.rd_kafka_conf_new()
+        # The handle exists only to own the cluster's thread; keep it quiet.
+        self._lib.rd_kafka_conf_set(conf, b"log_level", b"3", errstr, len(errstr))
+        self._rk = self._lib.rd_kafka_new(0, conf, errstr, len(errstr))
+        if not self._rk:
+            raise RuntimeError(f"rd_kafka_new failed: {errstr.value.decode()}")
+        self._mc = self._lib.rd_kafka_mock_cluster_new(self._rk, brokers)
+        if not self._mc:
+            self._lib.rd_kafka_destroy(self._rk)
+            raise RuntimeError("rd_kafka_mock_cluster_new failed")
+        # The default 3 s initial rebalance delay would stall every worker that joins.
+        self._lib.rd_kafka_mock_group_initial_rebalance_delay_ms(self._mc, 0)
+        # Admin calls the mock cannot serve then fail at once instead of timing out.
+        self._lib.rd_kafka_mock_set_controller_id(self._mc, 1)
+        self.bootstrap: str = self._lib.rd_kafka_mock_cluster_bootstraps(self._mc).decode()
+
+    def create_topic(self, name: str, partitions: int) -> None:
+        err = self._lib.rd_kafka_mock_topic_create(self._mc, name.encode(), partitions, 1)
+        if err:
+            raise RuntimeError(f"creating topic {name}: {self._lib.rd_kafka_err2str(err).decode()}")
+
+    def close(self) -> None:
+        if self._mc:
+            self._lib.rd_kafka_mock_cluster_destroy(self._mc)
+            self._mc = None
+        if self._rk:
+            self._lib.rd_kafka_destroy(self._rk)
+            self._rk = None
+
+    def __enter__(self) -> EmbeddedBroker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

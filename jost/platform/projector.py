@@ -1,0 +1,111 @@
+"""Keeps a projection up to date with ``jost.events``.
+
+Each projection reads every partition itself (``assign``, no consumer group) starting from the
+offsets stored in its own DuckDB file: the offsets live with the rows, so there is nothing to
+commit to the broker and API replicas never share or steal partitions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+
+from jost.platform.projection import Projection, Record
+
+log = logging.getLogger(__name__)
+
+
+def consumer_config(bootstrap: str) -> dict[str, Any]:
+    return {
+        "bootstrap.servers": bootstrap,
+        # Required by the client; never used to commit (offsets are stored in DuckDB).
+        "group.id": f"jost-projector-{uuid.uuid4()}",
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "fetch.wait.max.ms": 50,
+        # Read-your-writes for the API: start fetching as soon as anything is there.
+        "fetch.min.bytes": 1,
+    }
+
+
+def assign_from_stored(
+    consumer: Consumer, projection: Projection, topic: str, timeout: float = 15.0
+) -> list[int]:
+    metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+    if metadata is None or metadata.error is not None or not metadata.partitions:
+        raise RuntimeError(f"topic {topic} does not exist (start the platform to create it)")
+    stored = projection.offsets(topic)
+    partitions = sorted(metadata.partitions)
+    consumer.assign([TopicPartition(topic, p, stored.get(p, OFFSET_BEGINNING)) for p in partitions])
+    return partitions
+
+
+class Projector:
+    """Runs the fold in a background thread; ``applied`` tells how far each partition is."""
+
+    def __init__(
+        self, projection: Projection, bootstrap: str, topic: str, batch: int = 1000
+    ) -> None:
+        self.projection = projection
+        self.topic = topic
+        self._batch = batch
+        self._consumer = Consumer(consumer_config(bootstrap))
+        assign_from_stored(self._consumer, projection, topic)
+        self._applied = dict(projection.offsets(topic))
+        self.events_applied = 0
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="jost-projector", daemon=True)
+
+    def start(self) -> Projector:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                messages = self._consumer.consume(self._batch, timeout=0.1)
+                records = []
+                for msg in messages:
+                    err = msg.error()
+                    if err is not None:
+                        if err.code() != KafkaError._PARTITION_EOF:
+                            log.warning("projector: %s", err)
+                        continue
+                    records.append(
+                        Record(msg.topic(), msg.partition(), msg.offset(), msg.value() or b"")
+                    )
+                if records:
+                    self.events_applied += self.projection.apply(records)
+                    for rec in records:
+                        self._applied[rec.partition] = rec.offset + 1
+        except BaseException as exc:  # surfaced through health and wait_applied
+            log.exception("projector stopped")
+            self.error = exc
+        finally:
+            self._consumer.close()
+
+    def is_applied(self, partition: int, offset: int) -> bool:
+        return self._applied.get(partition, 0) > offset
+
+    async def wait_applied(self, partition: int, offset: int, timeout: float = 5.0) -> bool:
+        """Wait until the message at (partition, offset) is folded, so a client that reads
+        right after writing sees its write. False on timeout."""
+        deadline = time.monotonic() + timeout
+        while not self.is_applied(partition, offset):
+            if self.error is not None or time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.005)
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
