@@ -89,12 +89,21 @@ class Chart(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         _check_rows("hard", self.hard, HARD_ROWS, PLAY_CODES, required=True)
         _check_rows("soft", self.soft, SOFT_ROWS, PLAY_CODES, required=True)
         _check_rows("pairs", self.pairs, PAIR_ROWS, PAIR_CODES, required=True)
-        for table_name, table in (("surrender", self.surrender), ("early_surrender", self.early_surrender)):
+        for table_name, table in (
+            ("surrender", self.surrender),
+            ("early_surrender", self.early_surrender),
+        ):
             if table is None:
                 continue
-            _check_rows(f"{table_name}.hard", table.hard, HARD_ROWS, SURRENDER_CODES, required=False)
-            _check_rows(f"{table_name}.soft", table.soft, SOFT_ROWS, SURRENDER_CODES, required=False)
-            _check_rows(f"{table_name}.pairs", table.pairs, PAIR_ROWS, SURRENDER_CODES, required=False)
+            _check_rows(
+                f"{table_name}.hard", table.hard, HARD_ROWS, SURRENDER_CODES, required=False
+            )
+            _check_rows(
+                f"{table_name}.soft", table.soft, SOFT_ROWS, SURRENDER_CODES, required=False
+            )
+            _check_rows(
+                f"{table_name}.pairs", table.pairs, PAIR_ROWS, SURRENDER_CODES, required=False
+            )
 
 
 def _check_rows(
@@ -316,6 +325,7 @@ class ShardRequested(Struct, frozen=True, kw_only=True):
 
 
 # -- API bodies --------------------------------------------------------------------------------
+
 
 class SubmitAccepted(Struct, frozen=True, kw_only=True):
     job_id: str
