@@ -10,7 +10,7 @@ CREATE TABLE events (
     shard_index INTEGER,
     log_partition INTEGER NOT NULL,
     log_offset BIGINT NOT NULL,
-    at TIMESTAMP NOT NULL,
+    emitted_at TIMESTAMP NOT NULL,
     schema_version INTEGER NOT NULL,
     body JSON NOT NULL
 );

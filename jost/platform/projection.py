@@ -52,10 +52,15 @@ def _json(obj: object) -> str:
 class Projection:
     """Owns the DuckDB file: the only writer. Readers take ``cursor()`` (one per thread)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, lock_down: bool = False) -> None:
         self.path = str(path)
         self._con = duckdb.connect(self.path)
         migrate(self._con)
+        if lock_down:
+            # The API runs players' SQL on this database: no file or network access, and no
+            # statement may turn that back on.
+            self._con.execute("SET enable_external_access = false")
+            self._con.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
         self._decoder = msgspec.json.Decoder(Event)
 
@@ -75,6 +80,26 @@ class Projection:
             .fetchall()
         )
         return dict(rows)
+
+    def bind_log(self, topic: str, cluster_id: str) -> bool:
+        """Record which cluster's log the offsets of ``topic`` refer to; when it is another
+        cluster than last time, forget the old offsets (returns True then)."""
+        with self._lock:
+            cur = self._con.cursor()
+            row = cur.execute(
+                "SELECT cluster_id FROM projector_log WHERE topic = ?", [topic]
+            ).fetchone()
+            if row is not None and row[0] == cluster_id:
+                return False
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute("DELETE FROM projector_offsets WHERE topic = ?", [topic])
+            cur.execute(
+                "INSERT INTO projector_log VALUES (?, ?) ON CONFLICT (topic) "
+                "DO UPDATE SET cluster_id = excluded.cluster_id",
+                [topic, cluster_id],
+            )
+            cur.execute("COMMIT")
+            return row is not None
 
     def apply(self, records: Iterable[Record]) -> int:
         """Fold a batch in one transaction; returns how many new events it applied. Records

@@ -38,9 +38,16 @@ def consumer_config(bootstrap: str) -> dict[str, Any]:
 def assign_from_stored(
     consumer: Consumer, projection: Projection, topic: str, timeout: float = 15.0
 ) -> list[int]:
-    metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+    cluster = consumer.list_topics(topic, timeout=timeout)
+    metadata = cluster.topics.get(topic)
     if metadata is None or metadata.error is not None or not metadata.partitions:
         raise RuntimeError(f"topic {topic} does not exist (start the platform to create it)")
+    if projection.bind_log(topic, cluster.cluster_id or "unknown"):
+        log.warning(
+            "projector: %s is a new log (cluster %s); reading it from the start",
+            topic,
+            cluster.cluster_id,
+        )
     stored = projection.offsets(topic)
     partitions = sorted(metadata.partitions)
     consumer.assign([TopicPartition(topic, p, stored.get(p, OFFSET_BEGINNING)) for p in partitions])

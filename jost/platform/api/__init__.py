@@ -1,0 +1,1 @@
+"""The Litestar API: appends facts to the log, reads from the DuckDB projection."""

@@ -1,0 +1,41 @@
+"""The app factory: ``create_app()`` reads the environment (for ``granian --factory``);
+tests and ``jost up`` pass settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+
+from jost.platform.api.jobs import JobsController
+from jost.platform.api.meta import SqlController, defaults, health
+from jost.platform.api.openapi import ChartSchemas
+from jost.platform.api.problems import problem_handler
+from jost.platform.api.services import ApiSettings, Services
+
+MAX_BODY_BYTES = 1024 * 1024
+"""A complete config with a custom chart is a few kilobytes."""
+
+
+def create_app(settings: ApiSettings | None = None) -> Litestar:
+    settings = settings or ApiSettings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        services = Services(settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            services.close()
+
+    return Litestar(
+        route_handlers=[JobsController, SqlController, defaults, health],
+        lifespan=[lifespan],
+        exception_handlers={Exception: problem_handler},
+        request_max_body_size=MAX_BODY_BYTES,
+        plugins=[ChartSchemas()],
+        openapi_config=OpenAPIConfig(title="JOST platform", version="1", path="/api/schema"),
+    )

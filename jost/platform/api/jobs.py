@@ -1,0 +1,176 @@
+"""Jobs: submit, status, results, history, the audit trail, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from confluent_kafka import KafkaException
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from jost.contracts import (
+    JobCancelled,
+    JobEvents,
+    JobPage,
+    JobResult,
+    JobStatus,
+    JobSubmitted,
+    SimulationConfig,
+    SubmitAccepted,
+)
+from jost.platform.api.auth import Principal, principal_dependency
+from jost.platform.api.openapi import SubmitOperation
+from jost.platform.api.problems import Problem, invalid_body
+from jost.platform.api.queries import (
+    job_config,
+    job_events,
+    job_page,
+    job_result,
+    job_status,
+)
+from jost.platform.api.services import Services
+from jost.platform.events import event_id, job_id_for_key, new_job_id, now
+from jost.platform.log import Appended
+
+_config_decoder = msgspec.json.Decoder(SimulationConfig)
+TERMINAL = ("completed", "failed", "cancelled")
+
+
+def _services(state: State) -> Services:
+    return state.services
+
+
+async def _append(services: Services, event: JobSubmitted | JobCancelled) -> Appended:
+    try:
+        appended = await services.event_log.append(event)
+    except KafkaException as exc:
+        raise Problem(
+            503, f"the event log did not accept the write: {exc}", slug="log-unavailable"
+        ) from exc
+    # Read-your-writes: the client's next GET should see what it just wrote.
+    await services.projector.wait_applied(
+        appended.partition, appended.offset, services.settings.read_your_writes_seconds
+    )
+    return appended
+
+
+def _owned_status(services: Services, principal: Principal, job_id: str) -> JobStatus:
+    status = job_status(services.projection.cursor(), principal.owner, job_id)
+    if status is None:
+        # Another token's job is reported exactly like one that does not exist.
+        raise Problem(404, f"no job {job_id}", field="job_id", slug="no-such-job")
+    return status
+
+
+class JobsController(Controller):
+    path = "/api"
+    dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
+        "principal": Provide(principal_dependency),
+        "services": Provide(_services, sync_to_thread=False),
+    }
+
+    @post(
+        "/submit/",
+        status_code=202,
+        summary="Submit a complete simulation config",
+        operation_class=SubmitOperation,
+    )
+    async def submit(
+        self,
+        request: Request,
+        principal: Principal,
+        services: Services,
+        idempotency_key: Annotated[
+            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
+        ] = None,
+    ) -> SubmitAccepted:
+        """The body is a SimulationConfig (see the schema of JobSubmitted.config); it is
+        decoded strictly: unknown fields and wrong types are refused."""
+        try:
+            config = _config_decoder.decode(await request.body())
+        except msgspec.DecodeError as exc:
+            raise invalid_body(exc) from exc
+        if idempotency_key is None:
+            job_id = new_job_id()
+        else:
+            job_id = job_id_for_key(principal.owner, idempotency_key)
+            known = job_config(services.projection.cursor(), principal.owner, job_id)
+            if known is not None:
+                if known != config:
+                    raise Problem(
+                        409,
+                        "this Idempotency-Key was used for another config",
+                        field="Idempotency-Key",
+                        slug="idempotency-conflict",
+                    )
+                return SubmitAccepted(job_id=job_id)
+        await _append(
+            services,
+            JobSubmitted(
+                event_id=event_id(job_id, "JobSubmitted"),
+                job_id=job_id,
+                at=now(),
+                owner=principal.owner,
+                config=config,
+                idempotency_key=idempotency_key,
+            ),
+        )
+        return SubmitAccepted(job_id=job_id)
+
+    @get("/status/{job_id:str}/", sync_to_thread=True)
+    def status(self, job_id: str, principal: Principal, services: Services) -> JobStatus:
+        return _owned_status(services, principal, job_id)
+
+    @get("/results/{job_id:str}/", sync_to_thread=True)
+    def results(self, job_id: str, principal: Principal, services: Services) -> JobResult:
+        status = _owned_status(services, principal, job_id)
+        result = job_result(services.projection.cursor(), job_id)
+        if result is None:
+            raise Problem(
+                409,
+                f"job {job_id} is {status.status} "
+                f"({status.shards_done}/{status.shards_total or '?'} shards): no result",
+                field="job_id",
+                slug="no-result-yet",
+            )
+        return result
+
+    @get("/jobs/", sync_to_thread=True)
+    def jobs(
+        self,
+        principal: Principal,
+        services: Services,
+        offset: Annotated[int, Parameter(ge=0, le=10**9)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+    ) -> JobPage:
+        """Job history of this token, newest first."""
+        return job_page(services.projection.cursor(), principal.owner, offset, limit)
+
+    @get("/jobs/{job_id:str}/events/", sync_to_thread=True)
+    def events(self, job_id: str, principal: Principal, services: Services) -> JobEvents:
+        """The job's events in log order: its audit trail."""
+        _owned_status(services, principal, job_id)
+        return job_events(services.projection.cursor(), job_id)
+
+    @post("/jobs/{job_id:str}/cancel/", status_code=202)
+    async def cancel(self, job_id: str, principal: Principal, services: Services) -> JobStatus:
+        status = _owned_status(services, principal, job_id)
+        if status.status in TERMINAL:
+            raise Problem(
+                409,
+                f"job {job_id} is already {status.status}",
+                field="job_id",
+                slug="already-finished",
+            )
+        await _append(
+            services,
+            JobCancelled(
+                event_id=event_id(job_id, "JobCancelled"),
+                job_id=job_id,
+                at=now(),
+            ),
+        )
+        return _owned_status(services, principal, job_id)

@@ -1,0 +1,103 @@
+"""Reads from the projection, each on its own cursor (handlers run in threads)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import msgspec
+
+from jost.contracts import (
+    Event,
+    JobEvents,
+    JobPage,
+    JobResult,
+    JobStatus,
+    LoggedEvent,
+    ShardStats,
+    SimulationConfig,
+    Summary,
+)
+
+_STATUS_COLUMNS = (
+    "job_id, status, shards_done, shards_total, submitted_at, planned_at, finished_at, "
+    "rounds, error"
+)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return at.replace(tzinfo=UTC) if at is not None else None
+
+
+def _status(row: tuple) -> JobStatus:
+    job_id, status, done, total, submitted, planned, finished, rounds, error = row
+    return JobStatus(
+        job_id=job_id,
+        status=status,
+        shards_done=done,
+        shards_total=total,
+        submitted_at=_utc(submitted),
+        planned_at=_utc(planned),
+        finished_at=_utc(finished),
+        rounds=rounds,
+        error=error,
+    )
+
+
+def job_status(cur: duckdb.DuckDBPyConnection, owner: str, job_id: str) -> JobStatus | None:
+    row = cur.execute(
+        f"SELECT {_STATUS_COLUMNS} FROM jobs WHERE job_id = ? AND owner = ?", [job_id, owner]
+    ).fetchone()
+    return _status(row) if row else None
+
+
+def job_config(cur: duckdb.DuckDBPyConnection, owner: str, job_id: str) -> SimulationConfig | None:
+    row = cur.execute(
+        "SELECT config FROM jobs WHERE job_id = ? AND owner = ?", [job_id, owner]
+    ).fetchone()
+    return msgspec.json.decode(row[0], type=SimulationConfig) if row else None
+
+
+def job_result(cur: duckdb.DuckDBPyConnection, job_id: str) -> JobResult | None:
+    row = cur.execute("SELECT summary, stats FROM results WHERE job_id = ?", [job_id]).fetchone()
+    if not row:
+        return None
+    return JobResult(
+        job_id=job_id,
+        summary=msgspec.json.decode(row[0], type=Summary),
+        stats=msgspec.json.decode(row[1], type=ShardStats),
+    )
+
+
+def job_page(cur: duckdb.DuckDBPyConnection, owner: str, offset: int, limit: int) -> JobPage:
+    rows = cur.execute(
+        f"SELECT {_STATUS_COLUMNS} FROM jobs WHERE owner = ? "
+        "ORDER BY submitted_at DESC, job_id LIMIT ? OFFSET ?",
+        [owner, limit + 1, offset],
+    ).fetchall()
+    more = len(rows) > limit
+    return JobPage(
+        jobs=[_status(r) for r in rows[:limit]],
+        offset=offset,
+        limit=limit,
+        next_offset=offset + limit if more else None,
+    )
+
+
+_event_decoder = msgspec.json.Decoder(Event)
+
+
+def job_events(cur: duckdb.DuckDBPyConnection, job_id: str) -> JobEvents:
+    # A job's events share one partition (keyed by job id): offset order is log order.
+    rows = cur.execute(
+        "SELECT log_partition, log_offset, body FROM events WHERE job_id = ? "
+        "ORDER BY log_partition, log_offset",
+        [job_id],
+    ).fetchall()
+    return JobEvents(
+        job_id=job_id,
+        events=[
+            LoggedEvent(partition=p, offset=o, event=_event_decoder.decode(body))
+            for p, o, body in rows
+        ],
+    )

@@ -1,0 +1,55 @@
+"""What the handlers share, built once per process by the app's lifespan."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from msgspec import Struct
+
+from jost.platform.log import EventLog
+from jost.platform.projection import Projection
+from jost.platform.projector import Projector
+from jost.platform.settings import Token, Topics, default_data_dir, tokens_from_env
+
+
+class ApiSettings(Struct, frozen=True, kw_only=True):
+    bootstrap: str
+    data_dir: Path
+    tokens: list[Token]
+    topics: Topics = Topics()
+    read_your_writes_seconds: float = 3.0
+    """How long a write waits for the projection to show it before answering anyway."""
+    sql_seconds: float = 5.0
+    """Time limit of one /api/sql/ query."""
+
+    @classmethod
+    def from_env(cls) -> ApiSettings:
+        bootstrap = os.environ.get("JOST_BOOTSTRAP")
+        if not bootstrap:
+            raise RuntimeError("set JOST_BOOTSTRAP to the broker address (host:port)")
+        tokens = tokens_from_env()
+        if not tokens:
+            raise RuntimeError("set JOST_TOKEN (the admin token) so the API can authenticate")
+        return cls(bootstrap=bootstrap, data_dir=default_data_dir(), tokens=tokens)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "projection.duckdb"
+
+
+class Services:
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self.tokens = settings.tokens
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.projection = Projection(settings.db_path, lock_down=True)
+        self.projector = Projector(
+            self.projection, settings.bootstrap, settings.topics.events
+        ).start()
+        self.event_log = EventLog(settings.bootstrap, settings.topics)
+
+    def close(self) -> None:
+        self.event_log.close()
+        self.projector.stop()
+        self.projection.close()

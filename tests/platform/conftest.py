@@ -1,0 +1,149 @@
+"""Fixtures: a fresh embedded broker per test (real TCP, real consumer groups), the API as a
+granian subprocess, engine workers as ``jost worker`` subprocesses. Every wait has a timeout."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jost.platform.embedded import EmbeddedBroker
+from jost.platform.settings import Topics
+from jost.platform.topics import create_embedded_topics
+
+ADMIN_TOKEN = "admin-token-for-tests"
+USER_TOKEN = "player-token-for-tests"
+OTHER_TOKEN = "another-player-token"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def broker() -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker() as b:
+        create_embedded_topics(b, Topics())
+        yield b
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(broker: EmbeddedBroker, data_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "JOST_BOOTSTRAP": broker.bootstrap,
+        "JOST_DATA_DIR": str(data_dir),
+        "JOST_TOKEN": ADMIN_TOKEN,
+        "JOST_USER_TOKENS": f"{USER_TOKEN},{OTHER_TOKEN}",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+class ApiServer:
+    def __init__(self, broker: EmbeddedBroker, data_dir: Path, log_path: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.db_path = data_dir / "projection.duckdb"
+        self._log = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "asgi",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "jost.platform.api.app:create_app",
+            ],
+            env=_env(broker, data_dir),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+        self._wait_healthy(timeout=30)
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"API exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"{self.url}/api/health/", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("API did not become healthy")
+
+    def client(self, token: str | None = USER_TOKEN) -> httpx.Client:
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=15)
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        self._log.close()
+
+
+@pytest.fixture
+def api(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[ApiServer]:
+    server = ApiServer(broker, tmp_path / "data", tmp_path / "api.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_worker(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> Iterator[Callable[[], subprocess.Popen]]:
+    procs: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        log = (tmp_path / f"worker{len(procs)}.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jost.cli", "worker", "--session-timeout-ms", "3000"],
+            env=_env(broker, tmp_path / "data"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        stop_process(proc)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
