@@ -1,0 +1,40 @@
+"""Reading a simulation config file for a command, with errors a player can act on."""
+
+from __future__ import annotations
+
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import msgspec
+
+from jost.contracts import SimulationConfig, decode_config
+
+DEFAULT_GAME = "default.json"
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; the message names the file and the field at fault."""
+
+
+def read_config(path: str | None) -> SimulationConfig:
+    """Decode and validate ``path`` (the shipped default game when None)."""
+    if path is None:
+        data = (files("jost.defaults") / "games" / DEFAULT_GAME).read_bytes()
+        source = f"default game ({DEFAULT_GAME})"
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+        source = path
+    try:
+        return decode_config(data)
+    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError too
+        raise ConfigError(f"{source}: invalid config: {exc}") from exc
+
+
+def fail(message: str) -> int:
+    """Print an error for the user and return the exit code for bad input."""
+    print(f"jost: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,106 @@
+"""``jost simulate``: run a simulation on this machine's cores and print its result."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from jost.cli.config_file import ConfigError, fail, read_config
+from jost.contracts import SimulationConfig, Summary, decode_config
+from jost.engine import simulate, summarize
+from jost.engine.charts import resolve_playing
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="simulate a game locally on all cores",
+        description="Simulate a game on this machine (no platform needed) and print the result.",
+    )
+    p.add_argument("config", nargs="?", help="config JSON file (default: the shipped default game)")
+    p.add_argument("--rounds", type=int, help="rounds to play (overrides the config)")
+    p.add_argument("--seed", type=int, help="random seed (overrides the config)")
+    p.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(handler=run)
+
+
+def with_overrides(config: SimulationConfig, **changes: int | None) -> SimulationConfig:
+    """Apply command-line overrides, validating the result as if it came from the file."""
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if not changes:
+        return config
+    raw = msgspec.to_builtins(config)
+    raw.update(changes)
+    return decode_config(msgspec.json.encode(raw))
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = read_config(args.config)
+        config = with_overrides(config, rounds=args.rounds, seed=args.seed)
+        chart = resolve_playing(config.strategy, config.rules)
+    except (ConfigError, msgspec.ValidationError, ValueError) as exc:
+        return fail(str(exc))
+    if args.workers is not None and args.workers < 1:
+        return fail("--workers must be at least 1")
+
+    workers = args.workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    err = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]simulating"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} / {task.total:,.0f} rounds"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("simulate", total=config.rounds)
+        stats = simulate(config, workers=workers, progress=lambda n: bar.advance(task, n))
+    seconds = time.perf_counter() - started
+    summary = summarize(stats)
+
+    if args.json:
+        out = msgspec.to_builtins(summary)
+        out.update(
+            chart=chart.name or "custom",
+            seed=config.seed,
+            shards=stats.shards,
+            workers=workers,
+            seconds=round(seconds, 3),
+        )
+        sys.stdout.write(msgspec.json.encode(out).decode() + "\n")
+    else:
+        Console().print(result_table(config, summary, chart.name or "custom", seconds))
+    return 0
+
+
+def result_table(config: SimulationConfig, s: Summary, chart: str, seconds: float) -> Table:
+    r = config.rules
+    title = (
+        f"{r.decks} deck{'s' if r.decks > 1 else ''}, {'H17' if r.dealer_hits_soft_17 else 'S17'}"
+        f"{', DAS' if r.double_after_split else ''}, BJ pays {r.blackjack_pays:g}:1, "
+        f"{r.shuffle.replace('_', ' ')}, chart {chart}"
+    )
+    t = Table(title=title, show_header=True, header_style="bold")
+    t.add_column("statistic")
+    t.add_column("value", justify="right")
+    t.add_row("rounds", f"{s.rounds:,}")
+    t.add_row("EV per initial bet", f"{s.ev * 100:+.4f}% ± {s.ev_stderr * 100:.4f}% (1 SE)")
+    t.add_row("95% interval", f"[{s.ev_ci95_low * 100:+.4f}%, {s.ev_ci95_high * 100:+.4f}%]")
+    t.add_row("EV per round (units)", f"{s.ev_per_round:+.5f}")
+    t.add_row("SD per round (units)", f"{s.sd_per_round:.4f}")
+    t.add_row("total / initial wager", f"{s.wager_ratio:.4f}")
+    for name, value in s.frequencies.items():
+        t.add_row(f"{name.replace('_', ' ')} per round", f"{value * 100:.3f}%")
+    t.add_row("time", f"{seconds:.2f} s ({s.rounds / seconds / 1e6:.2f} M rounds/s)")
+    return t
