@@ -21,6 +21,8 @@ from pathlib import Path
 from jost.platform.settings import Topics, default_data_dir
 
 API_FACTORY = "jost.platform.api.app:create_app"
+JOST_COMMAND = [sys.executable, "-c", "import sys; from jost.cli import main; sys.exit(main())"]
+"""``jost`` in a child process: the same interpreter, whether or not the script is on PATH."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -150,7 +152,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         }
         children = [subprocess.Popen(granian_command(args.host, args.port), env=env)]
         children += [
-            subprocess.Popen([sys.executable, "-m", "jost.cli", "worker"], env=env)
+            subprocess.Popen([*JOST_COMMAND, "worker"], env=env)
             for _ in range(max(1, args.workers))
         ]
         try:

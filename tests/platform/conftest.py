@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from jost.cli.platform import JOST_COMMAND
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.settings import Topics
 from jost.platform.topics import create_embedded_topics
@@ -126,7 +127,7 @@ def start_worker(
     def start() -> subprocess.Popen:
         log = (tmp_path / f"worker{len(procs)}.log").open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "jost.cli", "worker", "--session-timeout-ms", "3000"],
+            [*JOST_COMMAND, "worker", "--session-timeout-ms", "3000"],
             env=_env(broker, tmp_path / "data"),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import ADMIN_TOKEN, OTHER_TOKEN, USER_TOKEN, ApiServer
 from confluent_kafka import Consumer, TopicPartition
+from conftest import ADMIN_TOKEN, OTHER_TOKEN, USER_TOKEN, ApiServer
 
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.settings import Topics
