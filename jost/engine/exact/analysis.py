@@ -1,0 +1,129 @@
+"""One pass of the analyzer over the ten upcards: rules and shoe in, arrays out."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from jost.contracts import Rules
+from jost.engine.exact.dealer import dealer_tables
+from jost.engine.exact.hands import hand_lattice
+from jost.engine.exact.solver import (
+    DOUBLE_9_11,
+    DOUBLE_10_11,
+    DOUBLE_ANY,
+    N_ACTIONS,
+    N_PARAMS,
+    NO_ROW,
+    P_DAS,
+    P_DOUBLE,
+    P_ENHC_ALL,
+    P_HSA,
+    P_MAX_HANDS,
+    P_RSA,
+    P_SURRENDER,
+    SURRENDER_EARLY,
+    SURRENDER_LATE,
+    SURRENDER_NONE,
+    solve_upcard,
+)
+
+_DOUBLE = {"any_two": DOUBLE_ANY, "9_to_11": DOUBLE_9_11, "10_to_11": DOUBLE_10_11}
+_SURRENDER = {"none": SURRENDER_NONE, "late": SURRENDER_LATE, "early": SURRENDER_EARLY}
+
+
+class ChartArrays(NamedTuple):
+    """A chart as integer codes, one column per upcard (index 0 = ace): rows indexed by total
+    (hard/soft) or pair rank index; surrender cells NO_ROW where the chart has no row."""
+
+    hard: np.ndarray
+    soft: np.ndarray
+    pairs: np.ndarray
+    sur_hard: np.ndarray
+    sur_soft: np.ndarray
+    sur_pairs: np.ndarray
+
+    @staticmethod
+    def empty() -> ChartArrays:
+        return ChartArrays(
+            np.zeros((10, 22), np.int64),
+            np.zeros((10, 22), np.int64),
+            np.zeros((10, 10), np.int64),
+            np.full((10, 22), NO_ROW, np.int64),
+            np.full((10, 22), NO_ROW, np.int64),
+            np.full((10, 10), NO_ROW, np.int64),
+        )
+
+
+class Pass(NamedTuple):
+    """What one pass computed. ``actions[u, a, b]`` round values of the two-card hand of rank
+    indices a <= b against upcard u (solver's action columns); ``hand_prob[u, a, b]`` its
+    probability given the upcard; ``upcard_prob[u]``; ``ev_cd[u]`` and ``ev_chart[u]`` per
+    upcard; ``chart`` the chart evaluated (derived when asked)."""
+
+    actions: np.ndarray
+    hand_prob: np.ndarray
+    upcard_prob: np.ndarray
+    ev_cd: np.ndarray
+    ev_chart: np.ndarray
+    chart: ChartArrays
+
+    @property
+    def ev_composition_dependent(self) -> float:
+        return float(self.upcard_prob @ self.ev_cd)
+
+    @property
+    def ev_basic(self) -> float:
+        return float(self.upcard_prob @ self.ev_chart)
+
+
+def rule_params(rules: Rules) -> np.ndarray:
+    params = np.zeros(N_PARAMS, np.int64)
+    params[P_ENHC_ALL] = rules.hole_card == "enhc_all"
+    params[P_DOUBLE] = _DOUBLE[rules.double]
+    params[P_DAS] = rules.double_after_split
+    params[P_MAX_HANDS] = rules.max_split_hands
+    params[P_RSA] = rules.resplit_aces
+    params[P_HSA] = rules.hit_split_aces
+    params[P_SURRENDER] = _SURRENDER[rules.surrender]
+    return params
+
+
+def run_pass(rules: Rules, shoe: np.ndarray, chart: ChartArrays | None) -> Pass:
+    """Analyse every upcard drawing from ``shoe`` (counts per rank index, validated). With
+    ``chart`` None the chart is derived for the rules; otherwise the given chart is valued."""
+    derive = chart is None
+    chart = ChartArrays.empty() if chart is None else ChartArrays(*(a.copy() for a in chart))
+    lattice = hand_lattice(tuple(int(c) for c in shoe))
+    tables = dealer_tables(rules.dealer_hits_soft_17)
+    params = rule_params(rules)
+    total = int(shoe.sum())
+    actions = np.full((10, 10, 10, N_ACTIONS), np.nan)
+    hand_prob = np.zeros((10, 10, 10))
+    upcard_prob = shoe / total
+    ev = np.zeros((10, 2))
+    for up in range(10):
+        if shoe[up] == 0:
+            continue
+        rest = shoe.copy()
+        rest[up] -= 1
+        solve_upcard(
+            rest,
+            up,
+            *tables[up],
+            *lattice[:6],
+            params,
+            float(rules.blackjack_pays),
+            derive,
+            chart.hard[up],
+            chart.soft[up],
+            chart.pairs[up],
+            chart.sur_hard[up],
+            chart.sur_soft[up],
+            chart.sur_pairs[up],
+            actions[up],
+            hand_prob[up],
+            ev[up],
+        )
+    return Pass(actions, hand_prob, upcard_prob, ev[:, 0], ev[:, 1], chart)
