@@ -39,10 +39,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env(broker: EmbeddedBroker, data_dir: Path) -> dict[str, str]:
+def _env(bootstrap: str, data_dir: Path) -> dict[str, str]:
     return {
         **os.environ,
-        "JOST_BOOTSTRAP": broker.bootstrap,
+        "JOST_BOOTSTRAP": bootstrap,
         "JOST_DATA_DIR": str(data_dir),
         "JOST_TOKEN": ADMIN_TOKEN,
         "JOST_USER_TOKENS": f"{USER_TOKEN},{OTHER_TOKEN}",
@@ -61,7 +61,7 @@ def stop_process(proc: subprocess.Popen, timeout: float = 20.0) -> None:
 
 
 class ApiServer:
-    def __init__(self, broker: EmbeddedBroker, data_dir: Path, log_path: Path) -> None:
+    def __init__(self, bootstrap: str, data_dir: Path, log_path: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -82,7 +82,7 @@ class ApiServer:
                 "--no-access-log",
                 "jost.platform.api.app:create_app",
             ],
-            env=_env(broker, data_dir),
+            env=_env(bootstrap, data_dir),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             cwd=REPO,
@@ -113,32 +113,41 @@ class ApiServer:
 
 @pytest.fixture
 def api(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[ApiServer]:
-    server = ApiServer(broker, tmp_path / "data", tmp_path / "api.log")
+    server = ApiServer(broker.bootstrap, tmp_path / "data", tmp_path / "api.log")
     yield server
     server.stop()
 
 
-@pytest.fixture
-def start_worker(
-    broker: EmbeddedBroker, tmp_path: Path
-) -> Iterator[Callable[[], subprocess.Popen]]:
-    procs: list[subprocess.Popen] = []
+class Workers:
+    """``jost worker`` subprocesses, stopped (SIGTERM, then SIGKILL) by ``stop_all``."""
 
-    def start() -> subprocess.Popen:
-        log = (tmp_path / f"worker{len(procs)}.log").open("wb")
-        proc = subprocess.Popen(
-            [*JOST_COMMAND, "worker", "--session-timeout-ms", "3000"],
-            env=_env(broker, tmp_path / "data"),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-        )
-        procs.append(proc)
+    def __init__(self, bootstrap: str, tmp_path: Path) -> None:
+        self.bootstrap = bootstrap
+        self.tmp_path = tmp_path
+        self.procs: list[subprocess.Popen] = []
+
+    def __call__(self) -> subprocess.Popen:
+        with (self.tmp_path / f"worker{len(self.procs)}.log").open("wb") as log:
+            proc = subprocess.Popen(
+                [*JOST_COMMAND, "worker", "--session-timeout-ms", "3000"],
+                env=_env(self.bootstrap, self.tmp_path / "data"),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+            )
+        self.procs.append(proc)
         return proc
 
-    yield start
-    for proc in procs:
-        stop_process(proc)
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            stop_process(proc)
+
+
+@pytest.fixture
+def start_worker(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[Workers]:
+    workers = Workers(broker.bootstrap, tmp_path)
+    yield workers
+    workers.stop_all()
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> object:

@@ -11,32 +11,14 @@ import time
 from pathlib import Path
 
 import msgspec
-import pytest
 from conftest import ADMIN_TOKEN, REPO, ApiServer, wait_for
-from engine_configs import config
+from engine_configs import config, local_result, wait_status
 
 from jost.cli.platform import JOST_COMMAND
-from jost.contracts import Event, JobResult, SimulationConfig
-from jost.engine import simulate, summarize
+from jost.contracts import Event, JobResult
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.log import EventLog
 from jost.platform.settings import Topics
-
-
-def wait_status(api: ApiServer, job_id: str, wanted: str, timeout: float) -> dict:
-    with api.client() as c:
-        return wait_for(
-            lambda: (s := c.get(f"/api/status/{job_id}/").json())["status"] == wanted and s,
-            timeout,
-            f"job {job_id} to be {wanted}",
-        )
-
-
-def local_result(body: dict) -> JobResult:
-    """What ``jost simulate`` computes for the same config on this machine."""
-    cfg = msgspec.convert(body, SimulationConfig)
-    stats = simulate(cfg, workers=1)
-    return JobResult(job_id="", summary=summarize(stats), stats=stats)
 
 
 def snapshot(api: ApiServer) -> dict[str, list]:
@@ -163,12 +145,3 @@ def test_worker_killed_mid_shard_job_completes_with_same_result(
     expected = local_result(body)
     assert result.stats == expected.stats
     assert result.summary == expected.summary
-
-
-@pytest.mark.skipif(
-    os.environ.get("JOST_TEST_DOCKER") != "1",
-    reason="Redpanda via testcontainers needs a Docker engine; none runs here "
-    "(set JOST_TEST_DOCKER=1 where one does)",
-)
-def test_same_pipeline_on_redpanda():
-    pytest.skip("not written: no Docker engine to develop it against")
