@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -31,6 +33,10 @@ from jost.engine.exact.solver import (
 
 _DOUBLE = {"any_two": DOUBLE_ANY, "9_to_11": DOUBLE_9_11, "10_to_11": DOUBLE_10_11}
 _SURRENDER = {"none": SURRENDER_NONE, "late": SURRENDER_LATE, "early": SURRENDER_EARLY}
+_BY_COST = (1, 2, 0, 3, 4, 5, 6, 7, 8, 9)
+"""Upcards by decreasing work (the dealer draws most behind a 2), for the thread pool."""
+_WORKERS = max(1, min(os.cpu_count() or 1, 4))
+_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="jost-exact")
 
 
 class ChartArrays(NamedTuple):
@@ -102,10 +108,12 @@ def run_pass(rules: Rules, shoe: np.ndarray, chart: ChartArrays | None) -> Pass:
     actions = np.full((10, 10, 10, N_ACTIONS), np.nan)
     hand_prob = np.zeros((10, 10, 10))
     upcard_prob = shoe / total
-    ev = np.zeros((10, 2))
-    for up in range(10):
+    ev = np.zeros((10, 3))
+    pays = float(rules.blackjack_pays)
+
+    def solve(up: int) -> None:
         if shoe[up] == 0:
-            continue
+            return
         rest = shoe.copy()
         rest[up] -= 1
         solve_upcard(
@@ -114,7 +122,7 @@ def run_pass(rules: Rules, shoe: np.ndarray, chart: ChartArrays | None) -> Pass:
             *tables[up],
             *lattice[:6],
             params,
-            float(rules.blackjack_pays),
+            pays,
             derive,
             chart.hard[up],
             chart.soft[up],
@@ -126,4 +134,8 @@ def run_pass(rules: Rules, shoe: np.ndarray, chart: ChartArrays | None) -> Pass:
             hand_prob[up],
             ev[up],
         )
+
+    # The kernel releases the GIL: upcards run in parallel on the machine's cores.
+    for _ in _POOL.map(solve, _BY_COST):
+        pass
     return Pass(actions, hand_prob, upcard_prob, ev[:, 0], ev[:, 1], chart)

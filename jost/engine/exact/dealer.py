@@ -34,7 +34,8 @@ class DealerTable(NamedTuple):
     rank are already in the parent. ``weight[i]`` counts the rank orders in which the dealer
     reaches the node's multiset still having to draw (0 for pure prefix nodes). The next-card
     transitions that end the dealer's hand are ``t_card``/``t_mult``/``t_out`` in the slice
-    ``t_start[i]:t_start[i + 1]``. ``skip[i]`` is the index after node ``i``'s subtree. Busting is not listed: its probability
+    ``t_start[i]:t_start[i + 1]``. ``skip[i]`` is the index after node ``i``'s subtree.
+    Busting is not listed: its probability
     is one minus the others, exact as long as the shoe cannot run out (the caller's check)."""
 
     parent: np.ndarray
@@ -199,3 +200,67 @@ def dealer_joint(
     for o in range(N_OUTCOMES):
         stood += out[o]
     out[BUST] = max(0.0, 1.0 - stood)
+
+
+BATCH = 32
+"""Shoes evaluated together by :func:`dealer_joint_batch` (the inner, vectorized loop)."""
+
+
+@njit(cache=True, nogil=True)
+def dealer_joint_batch(
+    counts: np.ndarray,
+    n_shoes: int,
+    parent: np.ndarray,
+    rank: np.ndarray,
+    off: np.ndarray,
+    size: np.ndarray,
+    weight: np.ndarray,
+    t_start: np.ndarray,
+    t_card: np.ndarray,
+    t_mult: np.ndarray,
+    t_out: np.ndarray,
+    val: np.ndarray,
+    inv_ff: np.ndarray,
+    base: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """:func:`dealer_joint` for ``n_shoes`` shoes at once: ``counts[r, b]`` is shoe b's count
+    of rank index r; fills ``out[o, b]``. The trie is walked once and every step runs across
+    the shoes; a rank a shoe lacks gives a zero factor instead of a skipped subtree.
+    Scratch: ``val`` (table length x BATCH), ``inv_ff`` (MAX_DRAW + 2 x BATCH), ``base``."""
+    nb = n_shoes
+    for b in range(nb):
+        total = 0
+        for r in range(10):
+            total += counts[r, b]
+        acc = 1.0
+        inv_ff[0, b] = 1.0
+        for j in range(1, MAX_DRAW + 2):
+            left = total - j + 1
+            acc = acc / left if left > 0 else 0.0
+            inv_ff[j, b] = acc
+        val[0, b] = 1.0
+    out[:, :nb] = 0.0
+    for i in range(parent.shape[0]):
+        if i > 0:
+            pi = parent[i]
+            ri = rank[i]
+            oi = off[i]
+            for b in range(nb):
+                val[i, b] = val[pi, b] * max(counts[ri, b] - oi, 0)
+        w = weight[i]
+        if w > 0.0:
+            k1 = size[i] + 1
+            for b in range(nb):
+                base[b] = w * val[i, b] * inv_ff[k1, b]
+            for j in range(t_start[i], t_start[i + 1]):
+                o = t_out[j]
+                c = t_card[j]
+                m = t_mult[j]
+                for b in range(nb):
+                    out[o, b] += base[b] * (counts[c, b] - m)
+    for b in range(nb):
+        stood = 0.0
+        for o in range(N_OUTCOMES):
+            stood += out[o, b]
+        out[BUST, b] = max(0.0, 1.0 - stood)

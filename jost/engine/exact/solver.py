@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from jost.engine.exact.dealer import MAX_DRAW, N_OUTCOMES, dealer_joint
+from jost.engine.exact.dealer import BATCH, MAX_DRAW, N_OUTCOMES, dealer_joint_batch
 
 # Chart codes.
 HIT, STAND, DOUBLE, DOUBLE_STAND = 0, 1, 2, 3
@@ -38,14 +38,14 @@ N_ACTIONS = 6
 MAX_ITERATIONS = 30
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _soft_total(hard: int, has_ace: bool) -> tuple[int, bool]:
     if has_ace and hard + 10 <= 21:
         return hard + 10, True
     return hard, False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _stand(dd: np.ndarray, total: int, enhc_all: bool) -> float:
     """Joint value of standing on ``total`` against the dealer's outcome row ``dd``."""
     v = dd[5]
@@ -60,7 +60,7 @@ def _stand(dd: np.ndarray, total: int, enhc_all: bool) -> float:
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _double_ok(rule: int, hard: int, soft: bool) -> bool:
     if rule == DOUBLE_ANY:
         return True
@@ -71,7 +71,7 @@ def _double_ok(rule: int, hard: int, soft: bool) -> bool:
     return 10 <= hard <= 11
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _code(hard_c: np.ndarray, soft_c: np.ndarray, hard: int, has_ace: bool) -> int:
     total, soft = _soft_total(hard, has_ace)
     if soft:
@@ -79,7 +79,7 @@ def _code(hard_c: np.ndarray, soft_c: np.ndarray, hard: int, has_ace: bool) -> i
     return hard_c[total]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _split_value(pair: int, top: int, v: np.ndarray, ph: np.ndarray) -> float:
     """Expected total of the split hands: hands are completed left to right; a hand at level h
     (h hands so far) draws from ``ph[h]``; drawing the pair card below ``top`` hands resplits,
@@ -98,7 +98,7 @@ def _split_value(pair: int, top: int, v: np.ndarray, ph: np.ndarray) -> float:
     return f[2, 2]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _split_levels(pair: int, top: int, ph: np.ndarray) -> np.ndarray:
     """Expected number of draws made at each level h of the split process."""
     pi = np.zeros((top + 2, top + 2))
@@ -118,7 +118,7 @@ def _split_levels(pair: int, top: int, ph: np.ndarray) -> np.ndarray:
     return draws
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def solve_upcard(
     shoe: np.ndarray,
     up: int,
@@ -155,9 +155,9 @@ def solve_upcard(
 
     Fills ``out_actions[a, b]`` (round values of each action for the two-card hand of rank
     indices a <= b, NaN where not available), ``out_prob[a, b]`` (probability of the hand given
-    the upcard) and ``out_ev`` = (composition-dependent EV, EV of the chart) for this upcard.
-    The chart column arrays are read, and with ``derive`` replaced by the column best for the
-    rules (total-dependent: one action per total, pair and upcard)."""
+    the upcard) and ``out_ev`` = (composition-dependent EV, EV of the chart, chart passes) for
+    this upcard. The chart column arrays are read, and with ``derive`` replaced by the column
+    best for the rules (total-dependent: one action per total, pair and upcard)."""
     enhc_all = params[P_ENHC_ALL] == 1
     dbl_rule = params[P_DOUBLE]
     das = params[P_DAS] == 1
@@ -186,134 +186,158 @@ def solve_upcard(
         top[p] = max_hands
         if p == 0 and not rsa:
             top[p] = min(max_hands, 2)
-        if max_hands >= 2:
+        if max_hands >= 2 and shoe[p] >= 2:
             for k in range(1, top[p]):
                 c = 1 + p * kmax + k - 1
                 ctx_pair[c] = p
                 ctx_k[c] = k
-    active = np.zeros(n_ctx, np.bool_)
-    active[0] = True
-    for c in range(1, n_ctx):
-        active[c] = ctx_pair[c] >= 0
+    ctx_pair[0] = -1
 
-    # Which (context, hand) pairs exist, and the dealer row each one reads.
-    ref = np.full((n_ctx, n), -1, np.int64)
-    slot_node = np.empty(n + n_ctx * n, np.int64)
-    slot_ctx = np.empty(n + n_ctx * n, np.int64)
+    # Entries: the (context, hand) pairs that can occur, by decreasing hard total so that a
+    # hand's successors come before it. Each reads a dealer row ("slot"); a split hand with
+    # the pair card still addable shares the row of that bigger hand one level down.
+    idx = np.full((n_ctx, n), -1, np.int64)
+    cap = n_ctx * n
+    e_ctx = np.empty(cap, np.int64)
+    e_node = np.empty(cap, np.int64)
+    e_slot = np.empty(cap, np.int64)
+    lv_start = np.zeros(23, np.int64)
+    lv_end = np.zeros(23, np.int64)
+    n_e = 0
     n_slots = 0
-    removed = np.zeros(10, np.int64)
-    for c in range(n_ctx):
-        if not active[c]:
-            continue
-        p = ctx_pair[c]
-        k = ctx_k[c]
-        for i in range(n):
-            if l_cards[i] < 2 or (c > 0 and l_counts[i, p] == 0):
+    j = 0
+    while j < n:
+        h = l_hard[l_order[j]]
+        j_end = j
+        while j_end < n and l_hard[l_order[j_end]] == h:
+            j_end += 1
+        lv_start[h] = n_e
+        for c in range(n_ctx):
+            if c > 0 and ctx_pair[c] < 0:
                 continue
-            ok = True
-            for r in range(10):
-                extra = k if r == p else 0
-                if l_counts[i, r] + extra > shoe[r]:
-                    ok = False
-            if not ok:
-                continue
-            if c > 0:
-                ch = l_child[i, p]
-                prev = 0 if k == 1 else c - 1
-                if ch >= 0 and ref[prev, ch] >= 0:
-                    ref[c, i] = ref[prev, ch]
+            p = ctx_pair[c]
+            k = ctx_k[c]
+            for jj in range(j, j_end):
+                i = l_order[jj]
+                if l_cards[i] < 2 or (c > 0 and l_counts[i, p] == 0):
                     continue
-            ref[c, i] = n_slots
-            slot_node[n_slots] = i
-            slot_ctx[n_slots] = c
-            n_slots += 1
-    dd = np.zeros((n_slots, N_OUTCOMES))
-    val = np.empty(d_parent.shape[0])
-    inv_ff = np.empty(MAX_DRAW + 2)
-    left = np.empty(10, np.int64)
-    for s in range(n_slots):
-        i = slot_node[s]
-        c = slot_ctx[s]
-        for r in range(10):
-            left[r] = shoe[r] - l_counts[i, r]
-        if c > 0:
-            left[ctx_pair[c]] -= ctx_k[c]
-        dealer_joint(
-            left, d_parent, d_rank, d_off, d_size, d_weight, d_skip,
-            d_tstart, d_tcard, d_tmult, d_tout, val, inv_ff, dd[s],
-        )  # fmt: skip
-
-    # Draw probabilities and bust values of every (context, hand).
-    prob = np.zeros((n_ctx, n, 10))
-    bustv = np.zeros((n_ctx, n, 10))
-    stand = np.zeros((n_ctx, n))
-    dbl = np.zeros((n_ctx, n))
-    dbl_ok = np.zeros((n_ctx, n), np.bool_)
-    for c in range(n_ctx):
-        if not active[c]:
-            continue
-        p = ctx_pair[c]
-        k = ctx_k[c]
-        for i in range(n):
-            if ref[c, i] < 0:
-                continue
-            size = 0
-            for r in range(10):
-                removed[r] = l_counts[i, r] + (k if r == p else 0)
-                size += removed[r]
-            rest = n_total - size
-            for r in range(10):
-                avail = shoe[r] - removed[r]
-                if avail > 0 and rest > 0:
-                    prob[c, i, r] = avail / rest
-                if enhc_all or bj < 0:
-                    bustv[c, i, r] = -1.0
-                elif rest > 1:
-                    tens = shoe[bj] - removed[bj] - (1 if r == bj else 0)
-                    bustv[c, i, r] = -(1.0 - tens / (rest - 1))
-                else:
-                    bustv[c, i, r] = -1.0
-            total, soft = _soft_total(l_hard[i], l_counts[i, 0] > 0)
-            stand[c, i] = _stand(dd[ref[c, i]], total, enhc_all)
-            if l_cards[i] == 2:
-                ok = _double_ok(dbl_rule, l_hard[i], soft)
+                ok = True
+                for r in range(10):
+                    if l_counts[i, r] + (k if r == p else 0) > shoe[r]:
+                        ok = False
+                if not ok:
+                    continue
+                slot = -1
                 if c > 0:
-                    ok = ok and das and not (p == 0 and not hsa)
-                dbl_ok[c, i] = ok
+                    ch = l_child[i, p]
+                    if ch >= 0:
+                        prev = idx[0 if k == 1 else c - 1, ch]
+                        if prev >= 0:
+                            slot = e_slot[prev]
+                if slot < 0:
+                    slot = n_slots
+                    n_slots += 1
+                idx[c, i] = n_e
+                e_ctx[n_e] = c
+                e_node[n_e] = i
+                e_slot[n_e] = slot
+                n_e += 1
+        lv_end[h] = n_e
+        j = j_end
 
-    # Composition-dependent values, hands by decreasing hard total.
-    hit = np.zeros((n_ctx, n))
-    best = np.zeros((n_ctx, n))
-    for c in range(n_ctx):
-        if not active[c]:
-            continue
-        split_aces_stand = c > 0 and ctx_pair[c] == 0 and not hsa
-        for j in range(n):
-            i = l_order[j]
-            if ref[c, i] < 0:
-                continue
-            h = 0.0
-            d = 0.0
+    # Dealer rows, a batch of shoes at a time.
+    dd = np.zeros((n_slots, N_OUTCOMES))
+    slot_entry = np.full(n_slots, -1, np.int64)
+    for e in range(n_e):
+        if slot_entry[e_slot[e]] < 0:
+            slot_entry[e_slot[e]] = e
+    counts_b = np.zeros((10, BATCH), np.int64)
+    val = np.empty((d_parent.shape[0], BATCH))
+    inv_ff = np.empty((MAX_DRAW + 2, BATCH))
+    base_b = np.empty(BATCH)
+    out_b = np.empty((N_OUTCOMES, BATCH))
+    for s0 in range(0, n_slots, BATCH):
+        nb = min(BATCH, n_slots - s0)
+        for b in range(nb):
+            e = slot_entry[s0 + b]
+            i = e_node[e]
             for r in range(10):
-                pr = prob[c, i, r]
-                if pr == 0.0:
-                    continue
-                ch = l_child[i, r]
-                if ch >= 0:
-                    h += pr * best[c, ch]
-                    d += pr * stand[c, ch]
-                else:
-                    h += pr * bustv[c, i, r]
-                    d += pr * bustv[c, i, r]
-            hit[c, i] = h
-            b = max(stand[c, i], h)
-            if l_cards[i] == 2:
-                dbl[c, i] = 2.0 * d
-                if dbl_ok[c, i]:
-                    b = max(b, dbl[c, i])
-                if split_aces_stand:
-                    b = stand[c, i]
-            best[c, i] = b
+                counts_b[r, b] = shoe[r] - l_counts[i, r]
+            if e_ctx[e] > 0:
+                counts_b[ctx_pair[e_ctx[e]], b] -= ctx_k[e_ctx[e]]
+        dealer_joint_batch(
+            counts_b, nb, d_parent, d_rank, d_off, d_size, d_weight,
+            d_tstart, d_tcard, d_tmult, d_tout, val, inv_ff, base_b, out_b,
+        )  # fmt: skip
+        for b in range(nb):
+            for o in range(N_OUTCOMES):
+                dd[s0 + b, o] = out_b[o, b]
+
+    # Per entry: successors, draw probabilities, bust values, stand and the doubling rule.
+    e_child = np.full((n_e, 10), -1, np.int64)
+    e_prob = np.zeros((n_e, 10))
+    e_bust = np.zeros((n_e, 10))
+    stand = np.zeros(n_e)
+    dbl_ok = np.zeros(n_e, np.bool_)
+    hold = np.zeros(n_e, np.bool_)
+    removed = np.zeros(10, np.int64)
+    for e in range(n_e):
+        c = e_ctx[e]
+        i = e_node[e]
+        p = ctx_pair[c]
+        k = ctx_k[c]
+        size = 0
+        for r in range(10):
+            removed[r] = l_counts[i, r] + (k if r == p else 0)
+            size += removed[r]
+        rest = n_total - size
+        for r in range(10):
+            avail = shoe[r] - removed[r]
+            if avail > 0 and rest > 0:
+                e_prob[e, r] = avail / rest
+            ch = l_child[i, r]
+            if ch >= 0:
+                e_child[e, r] = idx[c, ch]
+            if enhc_all or bj < 0 or rest <= 1:
+                e_bust[e, r] = -1.0
+            else:
+                tens = shoe[bj] - removed[bj] - (1 if r == bj else 0)
+                e_bust[e, r] = -(1.0 - tens / (rest - 1))
+        total, soft = _soft_total(l_hard[i], l_counts[i, 0] > 0)
+        stand[e] = _stand(dd[e_slot[e]], total, enhc_all)
+        if l_cards[i] == 2:
+            if c > 0 and p == 0 and not hsa:
+                hold[e] = True
+            else:
+                ok = _double_ok(dbl_rule, l_hard[i], soft)
+                dbl_ok[e] = ok and (c == 0 or das)
+
+    # Composition-dependent values.
+    hit = np.zeros(n_e)
+    dbl = np.zeros(n_e)
+    best = np.zeros(n_e)
+    for e in range(n_e):
+        x = 0.0
+        d = 0.0
+        for r in range(10):
+            pr = e_prob[e, r]
+            if pr == 0.0:
+                continue
+            ch = e_child[e, r]
+            if ch >= 0:
+                x += pr * best[ch]
+                d += pr * stand[ch]
+            else:
+                x += pr * e_bust[e, r]
+                d += pr * e_bust[e, r]
+        hit[e] = x
+        dbl[e] = 2.0 * d
+        b = max(stand[e], x)
+        if dbl_ok[e]:
+            b = max(b, dbl[e])
+        if hold[e]:
+            b = stand[e]
+        best[e] = b
 
     # Split draw probabilities per level, shared by both strategies.
     ph = np.zeros((10, max_hands + 2, 10))
@@ -338,8 +362,8 @@ def solve_upcard(
                 c = 1 + p * kmax + h - 2
                 for r in range(10):
                     i = l_two[p, r]
-                    if i >= 0 and ref[c, i] >= 0:
-                        vv[h, r] = best[c, i]
+                    if i >= 0 and idx[c, i] >= 0:
+                        vv[h, r] = best[idx[c, i]]
             split_cd[p] = _split_value(p, top[p], vv, ph[p])
 
     # The two-card hands: probabilities and round values.
@@ -351,8 +375,9 @@ def solve_upcard(
                 out_actions[a, b, x] = np.nan
             out_prob[a, b] = 0.0
             i = l_two[a, b]
-            if i < 0 or ref[0, i] < 0 or n_total < 2:
+            if i < 0 or idx[0, i] < 0 or n_total < 2:
                 continue
+            e = idx[0, i]
             q = shoe[a] / n_total * (shoe[b] - (1 if a == b else 0)) / (n_total - 1)
             if a != b:
                 q *= 2.0
@@ -365,13 +390,13 @@ def solve_upcard(
                 out_actions[a, b, A_NATURAL] = v
                 ev_cd += q * v
                 continue
-            v = stand[0, i] - lose
+            v = stand[e] - lose
             out_actions[a, b, A_STAND] = v
-            out_actions[a, b, A_HIT] = hit[0, i] - lose
-            v = max(v, hit[0, i] - lose)
-            if dbl_ok[0, i]:
-                out_actions[a, b, A_DOUBLE] = dbl[0, i] - lose
-                v = max(v, dbl[0, i] - lose)
+            out_actions[a, b, A_HIT] = hit[e] - lose
+            v = max(v, hit[e] - lose)
+            if dbl_ok[e]:
+                out_actions[a, b, A_DOUBLE] = dbl[e] - lose
+                v = max(v, dbl[e] - lose)
             if a == b and not np.isnan(split_cd[a]):
                 out_actions[a, b, A_SPLIT] = split_cd[a] - lose
                 v = max(v, split_cd[a] - lose)
@@ -385,20 +410,12 @@ def solve_upcard(
             ev_cd += q * v
     out_ev[0] = ev_cd
 
-    # Total-dependent play: evaluate the chart column, or improve it until it is stable.
-    chit = np.zeros((n_ctx, n))
-    cval = np.zeros((n_ctx, n))
-    reach = np.zeros((n_ctx, n))
-    fallback = np.zeros((n_ctx, n))
+    # Total-dependent play: value the chart column, or improve it until it is stable.
+    chit = np.zeros(n_e)
+    cval = np.zeros(n_e)
+    reach = np.zeros(n_e)
+    fallback = np.zeros(n_e)
     split_ch = np.full(10, np.nan)
-    lv_start = np.zeros(23, np.int64)
-    lv_end = np.zeros(23, np.int64)
-    for j in range(n):
-        h = l_hard[l_order[j]]
-        if lv_end[h] == 0:
-            lv_start[h] = j
-        lv_end[h] = j + 1
-
     if derive:
         for t in range(22):
             hard_c[t] = HIT if t <= 11 else STAND
@@ -410,93 +427,76 @@ def solve_upcard(
         for p in range(10):
             pair_c[p] = NO_SPLIT
             sur_pair[p] = KEEP
-        # Fallback weights for totals the chart never reaches: every hand hits to 21.
+        # Weights for totals the chart never reaches: every unsplit hand hits to 21.
         for a in range(10):
             for b in range(a, 10):
                 i = l_two[a, b]
-                if i >= 0 and out_prob[a, b] > 0.0 and not (a == 0 and b == 9):
-                    fallback[0, i] += out_prob[a, b]
-        for j in range(n - 1, -1, -1):
-            i = l_order[j]
-            w = fallback[0, i]
+                if out_prob[a, b] > 0.0 and not (a == 0 and b == 9):
+                    fallback[idx[0, i]] += out_prob[a, b]
+        for e in range(n_e - 1, -1, -1):
+            w = fallback[e]
             if w == 0.0:
                 continue
             for r in range(10):
-                ch = l_child[i, r]
+                ch = e_child[e, r]
                 if ch >= 0:
-                    fallback[0, ch] += w * prob[0, i, r]
+                    fallback[ch] += w * e_prob[e, r]
 
-    old_h = np.empty(22, np.int64)
-    old_s = np.empty(22, np.int64)
-    old_p = np.empty(10, np.int64)
-    old_sh = np.empty(22, np.int64)
-    old_ss = np.empty(22, np.int64)
-    old_sp = np.empty(10, np.int64)
+    old = np.empty((6, 22), np.int64)
     acc = np.zeros((2, 5))
     fb = np.zeros((2, 5))
+    passes = 0
     iterations = MAX_ITERATIONS if derive else 1
     for _ in range(iterations):
-        old_h[:] = hard_c
-        old_s[:] = soft_c
-        old_p[:] = pair_c
-        old_sh[:] = sur_hard
-        old_ss[:] = sur_soft
-        old_sp[:] = sur_pair
+        passes += 1
+        old[0, :] = hard_c
+        old[1, :] = soft_c
+        old[2, :10] = pair_c
+        old[3, :] = sur_hard
+        old[4, :] = sur_soft
+        old[5, :10] = sur_pair
         if derive:
             _reach(
-                shoe, n_total, params, bj, out_prob, pbj, l_counts, l_hard, l_cards, l_child,
-                l_order, l_two, ref, prob, dbl_ok, ctx_pair, kmax, top, ph, hard_c, soft_c,
-                pair_c, sur_hard, sur_soft, sur_pair, reach,
+                shoe, params, out_prob, l_hard, l_two, idx, e_node, e_ctx, e_child, e_prob,
+                l_counts, dbl_ok, hold, kmax, top, ph, hard_c, soft_c, pair_c, sur_hard,
+                sur_soft, sur_pair, reach,
             )  # fmt: skip
         for h in range(21, 1, -1):
-            if lv_end[h] == 0:
+            if lv_end[h] == lv_start[h]:
                 continue
-            for c in range(n_ctx):
-                if not active[c]:
-                    continue
-                for j in range(lv_start[h], lv_end[h]):
-                    i = l_order[j]
-                    if ref[c, i] < 0:
+            for e in range(lv_start[h], lv_end[h]):
+                x = 0.0
+                for r in range(10):
+                    pr = e_prob[e, r]
+                    if pr == 0.0:
                         continue
-                    x = 0.0
-                    for r in range(10):
-                        pr = prob[c, i, r]
-                        if pr == 0.0:
-                            continue
-                        ch = l_child[i, r]
-                        x += pr * (cval[c, ch] if ch >= 0 else bustv[c, i, r])
-                    chit[c, i] = x
+                    ch = e_child[e, r]
+                    x += pr * (cval[ch] if ch >= 0 else e_bust[e, r])
+                chit[e] = x
             if derive:
                 acc[:, :] = 0.0
                 fb[:, :] = 0.0
-                for c in range(n_ctx):
-                    if not active[c]:
+                for e in range(lv_start[h], lv_end[h]):
+                    if hold[e]:
                         continue
-                    if c > 0 and ctx_pair[c] == 0 and not hsa:
-                        continue
-                    for j in range(lv_start[h], lv_end[h]):
-                        i = l_order[j]
-                        if ref[c, i] < 0:
-                            continue
-                        cell = 1 if (l_counts[i, 0] > 0 and h <= 11) else 0
-                        w = reach[c, i]
-                        wf = fallback[c, i]
-                        if l_cards[i] == 2 and dbl_ok[c, i]:
-                            acc[cell, 2] += w * dbl[c, i]
-                            acc[cell, 3] += w * chit[c, i]
-                            acc[cell, 4] += w * stand[c, i]
-                            fb[cell, 2] += wf * dbl[c, i]
-                            fb[cell, 3] += wf * chit[c, i]
-                            fb[cell, 4] += wf * stand[c, i]
-                        else:
-                            acc[cell, 0] += w * chit[c, i]
-                            acc[cell, 1] += w * stand[c, i]
-                            fb[cell, 0] += wf * chit[c, i]
-                            fb[cell, 1] += wf * stand[c, i]
+                    i = e_node[e]
+                    cell = 1 if (l_counts[i, 0] > 0 and h <= 11) else 0
+                    w = reach[e]
+                    wf = fallback[e]
+                    if dbl_ok[e]:
+                        acc[cell, 2] += w * dbl[e]
+                        acc[cell, 3] += w * chit[e]
+                        acc[cell, 4] += w * stand[e]
+                        fb[cell, 2] += wf * dbl[e]
+                        fb[cell, 3] += wf * chit[e]
+                        fb[cell, 4] += wf * stand[e]
+                    else:
+                        acc[cell, 0] += w * chit[e]
+                        acc[cell, 1] += w * stand[e]
+                        fb[cell, 0] += wf * chit[e]
+                        fb[cell, 1] += wf * stand[e]
                 for cell in range(2):
-                    if cell == 0 and h < 4:
-                        continue
-                    if cell == 1 and h > 11:
+                    if (cell == 0 and h < 4) or (cell == 1 and h > 11):
                         continue
                     use = acc[cell]
                     weight = 0.0
@@ -509,31 +509,23 @@ def solve_upcard(
                     opt_d = use[0] + use[2]
                     opt_ds = use[1] + use[2]
                     code = HIT if opt_h > opt_s else STAND
-                    bst = max(opt_h, opt_s)
-                    tol = 1e-13 * (1.0 + abs(bst))
-                    if max(opt_d, opt_ds) > bst + tol:
+                    top_v = max(opt_h, opt_s)
+                    if max(opt_d, opt_ds) > top_v + 1e-13 * (1.0 + abs(top_v)):
                         code = DOUBLE if opt_d >= opt_ds else DOUBLE_STAND
                     if cell == 0:
                         hard_c[h] = code
                     else:
                         soft_c[h + 10] = code
-            for c in range(n_ctx):
-                if not active[c]:
-                    continue
-                split_aces_stand = c > 0 and ctx_pair[c] == 0 and not hsa
-                for j in range(lv_start[h], lv_end[h]):
-                    i = l_order[j]
-                    if ref[c, i] < 0:
-                        continue
-                    code = _code(hard_c, soft_c, h, l_counts[i, 0] > 0)
-                    if l_cards[i] == 2 and split_aces_stand:
-                        cval[c, i] = stand[c, i]
-                    elif l_cards[i] == 2 and dbl_ok[c, i] and code >= DOUBLE:
-                        cval[c, i] = dbl[c, i]
-                    elif code == HIT or code == DOUBLE:
-                        cval[c, i] = chit[c, i]
-                    else:
-                        cval[c, i] = stand[c, i]
+            for e in range(lv_start[h], lv_end[h]):
+                code = _code(hard_c, soft_c, h, l_counts[e_node[e], 0] > 0)
+                if hold[e]:
+                    cval[e] = stand[e]
+                elif dbl_ok[e] and code >= DOUBLE:
+                    cval[e] = dbl[e]
+                elif code in (HIT, DOUBLE):
+                    cval[e] = chit[e]
+                else:
+                    cval[e] = stand[e]
 
         # Splits under the chart, then (deriving) the pair and surrender decisions.
         if max_hands >= 2:
@@ -545,58 +537,54 @@ def solve_upcard(
                     c = 1 + p * kmax + h - 2
                     for r in range(10):
                         i = l_two[p, r]
-                        if i >= 0 and ref[c, i] >= 0:
-                            vv[h, r] = cval[c, i]
+                        if i >= 0 and idx[c, i] >= 0:
+                            vv[h, r] = cval[idx[c, i]]
                 split_ch[p] = _split_value(p, top[p], vv, ph[p])
-        if derive:
-            for p in range(10):
-                i = l_two[p, p]
-                pair_c[p] = NO_SPLIT
-                if i >= 0 and ref[0, i] >= 0 and not np.isnan(split_ch[p]):
-                    if split_ch[p] > cval[0, i] + 1e-13:
-                        pair_c[p] = SPLIT
-            if surrender != SURRENDER_NONE:
-                sum_h = np.zeros(22)
-                sum_s = np.zeros(22)
-                for a in range(10):
-                    for b in range(a, 10):
-                        i = l_two[a, b]
-                        q = out_prob[a, b]
-                        if q == 0.0 or (a == 0 and b == 9):
-                            continue
-                        lose = 0.0 if enhc_all else pbj[a, b]
-                        cont = cval[0, i] - lose
-                        if a == b and pair_c[a] == SPLIT:
-                            cont = split_ch[a] - lose
-                        if surrender == SURRENDER_EARLY:
-                            diff = -0.5 - cont
+        if not derive:
+            break
+        for p in range(10):
+            e = idx[0, l_two[p, p]] if l_two[p, p] >= 0 else -1
+            better = e >= 0 and not np.isnan(split_ch[p]) and split_ch[p] > cval[e] + 1e-13
+            pair_c[p] = SPLIT if better else NO_SPLIT
+        if surrender != SURRENDER_NONE:
+            sum_h = np.zeros(22)
+            sum_s = np.zeros(22)
+            for a in range(10):
+                for b in range(a, 10):
+                    q = out_prob[a, b]
+                    if q == 0.0 or (a == 0 and b == 9):
+                        continue
+                    i = l_two[a, b]
+                    lose = 0.0 if enhc_all else pbj[a, b]
+                    cont = cval[idx[0, i]] - lose
+                    if a == b and pair_c[a] == SPLIT:
+                        cont = split_ch[a] - lose
+                    if surrender == SURRENDER_EARLY:
+                        diff = -0.5 - cont
+                    else:
+                        diff = -pbj[a, b] - 0.5 * (1.0 - pbj[a, b]) - cont
+                    if a == b:
+                        sur_pair[a] = SURRENDER if diff > 1e-13 else KEEP
+                    else:
+                        total, soft = _soft_total(l_hard[i], a == 0)
+                        if soft:
+                            sum_s[total] += q * diff
                         else:
-                            diff = -pbj[a, b] - 0.5 * (1.0 - pbj[a, b]) - cont
-                        if a == b:
-                            sur_pair[a] = SURRENDER if diff > 1e-13 else KEEP
-                        else:
-                            total, soft = _soft_total(l_hard[i], a == 0)
-                            if soft:
-                                sum_s[total] += q * diff
-                            else:
-                                sum_h[total] += q * diff
-                for t in range(22):
-                    sur_hard[t] = SURRENDER if sum_h[t] > 1e-15 else KEEP
-                    sur_soft[t] = SURRENDER if sum_s[t] > 1e-15 else KEEP
-            same = True
+                            sum_h[total] += q * diff
             for t in range(22):
-                if (
-                    old_h[t] != hard_c[t]
-                    or old_s[t] != soft_c[t]
-                    or old_sh[t] != sur_hard[t]
-                    or old_ss[t] != sur_soft[t]
-                ):
-                    same = False
-            for p in range(10):
-                if old_p[p] != pair_c[p] or old_sp[p] != sur_pair[p]:
-                    same = False
-            if same:
-                break
+                sur_hard[t] = SURRENDER if sum_h[t] > 1e-15 else KEEP
+                sur_soft[t] = SURRENDER if sum_s[t] > 1e-15 else KEEP
+        same = True
+        for t in range(22):
+            if old[0, t] != hard_c[t] or old[1, t] != soft_c[t]:
+                same = False
+            if old[3, t] != sur_hard[t] or old[4, t] != sur_soft[t]:
+                same = False
+        for p in range(10):
+            if old[2, p] != pair_c[p] or old[5, p] != sur_pair[p]:
+                same = False
+        if same:
+            break
 
     # The chart's EV for this upcard.
     ev_chart = 0.0
@@ -614,22 +602,23 @@ def solve_upcard(
                 a, b, l_hard[i], sur_hard, sur_soft, sur_pair
             ):
                 if surrender == SURRENDER_EARLY:
-                    ev_chart += q * -0.5
+                    ev_chart -= q * 0.5
                 else:
                     ev_chart += q * (-pbj[a, b] - 0.5 * (1.0 - pbj[a, b]))
             elif a == b and _splits(pair_c[a], das) and not np.isnan(split_ch[a]):
                 ev_chart += q * (split_ch[a] - lose)
             else:
-                ev_chart += q * (cval[0, i] - lose)
+                ev_chart += q * (cval[idx[0, i]] - lose)
     out_ev[1] = ev_chart
+    out_ev[2] = passes
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _splits(code: int, das: bool) -> bool:
     return code == SPLIT or (code == SPLIT_DAS and das)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _surrenders(
     a: int,
     b: int,
@@ -646,24 +635,21 @@ def _surrenders(
     return sur_hard[total] == SURRENDER
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _reach(
     shoe: np.ndarray,
-    n_total: int,
     params: np.ndarray,
-    bj: int,
     out_prob: np.ndarray,
-    pbj: np.ndarray,
-    l_counts: np.ndarray,
     l_hard: np.ndarray,
-    l_cards: np.ndarray,
-    l_child: np.ndarray,
-    l_order: np.ndarray,
     l_two: np.ndarray,
-    ref: np.ndarray,
-    prob: np.ndarray,
+    idx: np.ndarray,
+    e_node: np.ndarray,
+    e_ctx: np.ndarray,
+    e_child: np.ndarray,
+    e_prob: np.ndarray,
+    l_counts: np.ndarray,
     dbl_ok: np.ndarray,
-    ctx_pair: np.ndarray,
+    hold: np.ndarray,
     kmax: int,
     top: np.ndarray,
     ph: np.ndarray,
@@ -675,13 +661,11 @@ def _reach(
     sur_pair: np.ndarray,
     reach: np.ndarray,
 ) -> None:
-    """Expected number of times each (context, hand) is played under the chart."""
+    """Expected number of times each entry is played under the chart."""
     das = params[P_DAS] == 1
     max_hands = params[P_MAX_HANDS]
-    hsa = params[P_HSA] == 1
     surrender = params[P_SURRENDER]
-    n_ctx, n = reach.shape
-    reach[:, :] = 0.0
+    reach[:] = 0.0
     for a in range(10):
         for b in range(a, 10):
             q = out_prob[a, b]
@@ -698,27 +682,21 @@ def _reach(
                         if r == a and h < top[a]:
                             continue
                         j = l_two[a, r]
-                        if j >= 0 and ref[c, j] >= 0:
-                            reach[c, j] += q * draws[h] * ph[a, h, r]
+                        if j >= 0 and idx[c, j] >= 0:
+                            reach[idx[c, j]] += q * draws[h] * ph[a, h, r]
                 continue
-            reach[0, i] += q
-    for c in range(n_ctx):
-        if c > 0 and ctx_pair[c] < 0:
+            reach[idx[0, i]] += q
+    for e in range(reach.shape[0] - 1, -1, -1):
+        w = reach[e]
+        if w == 0.0 or hold[e]:
             continue
-        split_aces_stand = c > 0 and ctx_pair[c] == 0 and not hsa
-        for j in range(n - 1, -1, -1):
-            i = l_order[j]
-            w = reach[c, i]
-            if w == 0.0 or l_cards[i] < 2:
-                continue
-            if l_cards[i] == 2 and split_aces_stand:
-                continue
-            code = _code(hard_c, soft_c, l_hard[i], l_counts[i, 0] > 0)
-            if l_cards[i] == 2 and dbl_ok[c, i] and code >= DOUBLE:
-                continue
-            if code != HIT and code != DOUBLE:
-                continue
-            for r in range(10):
-                ch = l_child[i, r]
-                if ch >= 0:
-                    reach[c, ch] += w * prob[c, i, r]
+        i = e_node[e]
+        code = _code(hard_c, soft_c, l_hard[i], l_counts[i, 0] > 0)
+        if dbl_ok[e] and code >= DOUBLE:
+            continue
+        if code not in (HIT, DOUBLE):
+            continue
+        for r in range(10):
+            ch = e_child[e, r]
+            if ch >= 0:
+                reach[ch] += w * e_prob[e, r]
