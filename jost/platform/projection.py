@@ -134,13 +134,12 @@ class Projection:
 def _fold(
     cur: duckdb.DuckDBPyConnection, event: Event, partition: int, offset: int, raw: bytes
 ) -> int:
-    seen = cur.execute("SELECT 1 FROM events WHERE event_id = ?", [event.event_id]).fetchall()
-    if seen:
-        return 0
     at = utc_naive(event.at)
     shard_index = getattr(event, "shard_index", None)
-    cur.execute(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    # The archive insert is also the duplicate check: a known event id inserts nothing.
+    new = cur.execute(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+        "RETURNING event_id",
         [
             event.event_id,
             event.job_id,
@@ -152,7 +151,9 @@ def _fold(
             event.schema_version,
             raw.decode(),
         ],
-    )
+    ).fetchall()
+    if not new:
+        return 0
     match event:
         case JobSubmitted():
             cur.execute(
@@ -181,11 +182,14 @@ def _fold(
                     [event.job_id, index, rounds],
                 )
         case ShardCompleted():
-            cur.execute(
+            # A second ShardCompleted of one shard (another event id) leaves the first
+            # standing; only a shard completed for the first time counts.
+            changed = cur.execute(
                 "INSERT INTO shards VALUES (?, ?, ?, 'completed', ?, ?, NULL, ?) "
                 "ON CONFLICT (job_id, shard_index) DO UPDATE SET status = 'completed', "
                 "completed_at = excluded.completed_at, seconds = excluded.seconds, "
-                "error = NULL, stats = excluded.stats",
+                "error = NULL, stats = excluded.stats WHERE shards.status <> 'completed' "
+                "RETURNING shard_index",
                 [
                     event.job_id,
                     event.shard_index,
@@ -194,8 +198,12 @@ def _fold(
                     event.seconds,
                     _json(event.stats),
                 ],
-            )
-            _count_done(cur, event.job_id)
+            ).fetchall()
+            if changed:
+                cur.execute(
+                    "UPDATE jobs SET shards_done = shards_done + 1 WHERE job_id = ?",
+                    [event.job_id],
+                )
         case ShardFailed():
             cur.execute(
                 "UPDATE shards SET status = 'failed', error = ? WHERE job_id = ? AND "
@@ -221,14 +229,6 @@ def _fold(
         case JobCancelled():
             _finish(cur, event.job_id, "cancelled", at, None)
     return 1
-
-
-def _count_done(cur: duckdb.DuckDBPyConnection, job_id: str) -> None:
-    cur.execute(
-        "UPDATE jobs SET shards_done = (SELECT count(*) FROM shards WHERE job_id = ? AND "
-        "status = 'completed') WHERE job_id = ?",
-        [job_id, job_id],
-    )
 
 
 def _finish(

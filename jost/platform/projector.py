@@ -78,7 +78,12 @@ class Projector:
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
-                messages = self._consumer.consume(self._batch, timeout=0.1)
+                # consume() with a timeout waits for a full batch: wait for the first message
+                # only, then take what has already arrived (low latency, still batched).
+                first = self._consumer.poll(0.1)
+                if first is None:
+                    continue
+                messages = [first, *self._consumer.consume(self._batch - 1, timeout=0)]
                 records = []
                 for msg in messages:
                     err = msg.error()
