@@ -29,7 +29,9 @@ def consumer_config(bootstrap: str) -> dict[str, Any]:
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
-        "fetch.wait.max.ms": 50,
+        # The embedded broker answers a fetch only when this wait ends, even when data
+        # arrives sooner: it bounds how long a write takes to show in the projection.
+        "fetch.wait.max.ms": 10,
         # Read-your-writes for the API: start fetching as soon as anything is there.
         "fetch.min.bytes": 1,
     }

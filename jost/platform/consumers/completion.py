@@ -96,6 +96,7 @@ def register_completion(broker: KafkaBroker, event_log: EventLog, timing: GroupT
         ack_policy=AckPolicy.MANUAL,  # never acked: see the module docstring
         session_timeout_ms=timing.session_timeout_ms,
         heartbeat_interval_ms=timing.heartbeat_interval_ms,
+        fetch_max_wait_ms=timing.fetch_max_wait_ms,
     )
     async def on_event(msg: KafkaMessage) -> None:
         try:

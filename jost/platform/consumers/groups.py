@@ -17,3 +17,6 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
     heartbeat_interval_ms: int = 1_000
     max_poll_interval_ms: int = 30 * 60 * 1000
     """A shard may run this long before the member is considered stuck."""
+    fetch_max_wait_ms: int = 25
+    """The embedded broker holds every fetch this long even when data is there: each hop of
+    the pipeline (planner, worker, completion) waits up to this much."""

@@ -57,6 +57,7 @@ def register_planner(broker: KafkaBroker, event_log: EventLog, timing: GroupTimi
         ack_policy=AckPolicy.ACK,
         session_timeout_ms=timing.session_timeout_ms,
         heartbeat_interval_ms=timing.heartbeat_interval_ms,
+        fetch_max_wait_ms=timing.fetch_max_wait_ms,
     )
     async def on_event(msg: KafkaMessage) -> None:
         try:
