@@ -36,7 +36,6 @@ _SURRENDER = {"none": SURRENDER_NONE, "late": SURRENDER_LATE, "early": SURRENDER
 _BY_COST = (1, 2, 0, 3, 4, 5, 6, 7, 8, 9)
 """Upcards by decreasing work (the dealer draws most behind a 2), for the thread pool."""
 _WORKERS = max(1, min(os.cpu_count() or 1, 4))
-_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="jost-exact")
 
 
 class ChartArrays(NamedTuple):
@@ -135,7 +134,9 @@ def run_pass(rules: Rules, shoe: np.ndarray, chart: ChartArrays | None) -> Pass:
             ev[up],
         )
 
-    # The kernel releases the GIL: upcards run in parallel on the machine's cores.
-    for _ in _POOL.map(solve, _BY_COST):
-        pass
+    # The kernel releases the GIL: upcards run in parallel on the machine's cores. The pool
+    # lives for one call only, so no idle threads outlast it (a forking caller stays safe).
+    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="jost-exact") as pool:
+        for _ in pool.map(solve, _BY_COST):
+            pass
     return Pass(actions, hand_prob, upcard_prob, ev[:, 0], ev[:, 1], chart)
