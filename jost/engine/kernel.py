@@ -369,14 +369,16 @@ def play_rounds(
 
             # -- the dealer
             live = False
-            natural = False
+            pending = False  # a hand whose result waits only on a dealer blackjack
             for s in range(seats):
-                if state[s] == SEAT_NATURAL:
-                    natural = True
+                if state[s] == SEAT_NATURAL or (
+                    state[s] == SEAT_SURRENDERED and surrender == SURRENDER_LATE
+                ):
+                    pending = True
                 for h in range(n_hands[s]):
                     if value[s, h] != BUST:
                         live = True
-            if not peek and (live or (natural and (up == 1 or up == 10))):
+            if not peek and (live or (pending and (up == 1 or up == 10))):
                 hole = draw(shoe, cur, rng)
                 dt = up + hole
                 dace = up == 1 or hole == 1
@@ -405,7 +407,10 @@ def play_rounds(
                 net = bet * bj_num // bj_den
         elif st == SEAT_SURRENDERED:
             s_surrenders += 1
-            net = -(bet // 2)
+            # Late surrender counts only against a dealer without blackjack: with no hole
+            # card the dealer's blackjack, found after play, still takes the whole bet.
+            late_lost = dealer_bj and surrender == SURRENDER_LATE
+            net = -bet if late_lost else -(bet // 2)
         elif dealer_bj and nh == 0:
             net = -bet  # peek: the round ended before our seat acted
         else:
