@@ -1,0 +1,85 @@
+"""The shipped basic strategy charts: finding the right one for a game and loading it.
+
+Charts are data (``jost/defaults/charts/<name>.json``), not code, so that they can be read,
+diffed against the published references and replaced by a player's own chart in the config.
+One chart serves a family of rules: its conditional cells (D, Ds, PD) are resolved against the
+game's doubling and DAS rules by the kernel, so only the deck count, the dealer's soft 17 rule
+and the hole-card rule pick the chart.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+import msgspec
+
+from jost.contracts import Chart, Rules, Strategy
+
+_CHART_DIR = "charts"
+
+
+def chart_name_for(rules: Rules) -> str:
+    """The shipped chart for ``rules``.
+
+    Deck count changes basic strategy mostly between one, two and several decks, so 3 to 8
+    decks share the ``shoe`` chart. Only ``enhc_all`` (doubles and splits lost to a dealer
+    blackjack) changes play against a 10 or an ace; under plain ``enhc`` only the original bet
+    is lost, which is what the peek game's strategy already assumes.
+    """
+    if rules.decks == 1:
+        decks = "1d"
+    elif rules.decks == 2:
+        decks = "2d"
+    else:
+        decks = "shoe"
+    soft17 = "h17" if rules.dealer_hits_soft_17 else "s17"
+    suffix = "-enhc" if rules.hole_card == "enhc_all" else ""
+    return f"{decks}-{soft17}{suffix}"
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[str, ...]:
+    directory = files("jost.defaults") / _CHART_DIR
+    return tuple(
+        sorted(
+            entry.name.removesuffix(".json")
+            for entry in directory.iterdir()
+            if entry.is_file() and entry.name.endswith(".json")
+        )
+    )
+
+
+def chart_names() -> list[str]:
+    """The names of the shipped charts, sorted: every ``<name>.json`` in the package, so a
+    chart added as data needs no code change. A fresh list, so callers may modify it."""
+    return list(_shipped())
+
+
+@lru_cache(maxsize=32)
+def load_chart(name: str) -> Chart:
+    """The shipped chart called ``name``, decoded and validated once, then cached (a Chart is
+    frozen, so sharing one instance is safe). An unknown name raises ``ValueError``."""
+    known = _shipped()
+    if name not in known:
+        raise ValueError(f"unknown chart {name!r}; the shipped charts are {', '.join(known)}")
+    data = (files("jost.defaults") / _CHART_DIR / f"{name}.json").read_bytes()
+    return msgspec.json.decode(data, type=Chart)
+
+
+def resolve_playing(strategy: Strategy, rules: Rules) -> Chart:
+    """The chart that ``strategy.playing`` stands for in a game with ``rules``: ``"basic"`` is
+    the shipped chart for the rules, another string names a shipped chart, and a ``Chart`` is
+    the player's own and is used as it is."""
+    playing = strategy.playing
+    if isinstance(playing, Chart):
+        return playing
+    if playing == "basic":
+        return load_chart(chart_name_for(rules))
+    known = _shipped()
+    if playing not in known:
+        raise ValueError(
+            f"strategy.playing: unknown chart {playing!r}; use 'basic', a chart of your own, "
+            f"or one of the shipped charts: {', '.join(known)}"
+        )
+    return load_chart(playing)
