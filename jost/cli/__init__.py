@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("jost.cli.simulate", "jost.cli.platform", "jost.cli.exact")
+COMMAND_MODULES = ("jost.cli.simulate", "jost.cli.run", "jost.cli.platform", "jost.cli.exact")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -16,7 +17,11 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
+
+import msgspec
 
 from jost.platform.settings import Topics, default_data_dir
 
@@ -131,17 +136,40 @@ def granian_command(host: str, port: int) -> list[str]:
     ]
 
 
-def cmd_up(args: argparse.Namespace) -> int:
+class EmbeddedPlatform(msgspec.Struct, frozen=True, kw_only=True):
+    """A running single-machine platform, as ``embedded_platform`` yields it."""
+
+    url: str
+    token: str
+    token_created: bool
+    bootstrap: str
+    data_dir: Path
+    children: list[subprocess.Popen]
+
+    def exited(self) -> bool:
+        return any(c.poll() is not None for c in self.children)
+
+
+@contextlib.contextmanager
+def embedded_platform(
+    *,
+    host: str,
+    port: int,
+    data_dir: Path,
+    workers: int,
+    stop: threading.Event,
+    output: IO[bytes] | None = None,
+    health_timeout: float = 60.0,
+) -> Iterator[EmbeddedPlatform]:
+    """The embedded broker with its topics, the API (granian, with the projector) and
+    ``workers`` engine worker processes; everything is stopped on exit. ``output`` receives
+    the children's logs (default: this process's stdout/stderr). Raises RuntimeError when the
+    API does not become healthy."""
     from jost.platform.embedded import EmbeddedBroker
     from jost.platform.topics import create_embedded_topics
 
-    data_dir: Path = args.data_dir or default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     token, created = _admin_token(data_dir)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-
     with EmbeddedBroker() as broker:
         create_embedded_topics(broker, Topics())
         env = {
@@ -150,31 +178,65 @@ def cmd_up(args: argparse.Namespace) -> int:
             "JOST_DATA_DIR": str(data_dir),
             "JOST_TOKEN": token,
         }
-        children = [subprocess.Popen(granian_command(args.host, args.port), env=env)]
+        sink = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
+        children = [subprocess.Popen(granian_command(host, port), env=env, **sink)]
         children += [
-            subprocess.Popen([*JOST_COMMAND, "worker"], env=env)
-            for _ in range(max(1, args.workers))
+            subprocess.Popen([*JOST_COMMAND, "worker"], env=env, **sink)
+            for _ in range(max(0, workers))
         ]
         try:
-            url = f"http://{args.host}:{args.port}"
-            if not _wait_healthy(f"{url}/api/health/", stop, children, timeout=60):
-                print("jost up: the API did not become healthy; stopping", file=sys.stderr)
-                return 1
-            print(
-                f"JOST platform at {url}  (broker {broker.bootstrap}, embedded: the log is "
-                f"kept in memory only; results persist in {data_dir / 'projection.duckdb'})"
+            url = f"http://{host}:{port}"
+            if not _wait_healthy(f"{url}/api/health/", stop, children, health_timeout):
+                raise RuntimeError("the API did not become healthy")
+            yield EmbeddedPlatform(
+                url=url,
+                token=token,
+                token_created=created,
+                bootstrap=broker.bootstrap,
+                data_dir=data_dir,
+                children=children,
             )
-            print(f"admin token{' (new)' if created else ''}: {token}")
-            print(f"  curl -H 'Authorization: Token {token}' {url}/api/jobs/")
-            print(f"{len(children) - 1} engine workers. Ctrl-C stops everything.", flush=True)
+        finally:
+            _stop_children(children)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, so the caller can shut its children down in order."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    data_dir: Path = args.data_dir or default_data_dir()
+    stop = stop_on_signals()
+    try:
+        with embedded_platform(
+            host=args.host, port=args.port, data_dir=data_dir, workers=args.workers, stop=stop
+        ) as platform:
+            print(
+                f"JOST platform at {platform.url}  (broker {platform.bootstrap}, embedded: the "
+                f"log is kept in memory only; results persist in "
+                f"{data_dir / 'projection.duckdb'})"
+            )
+            print(f"admin token{' (new)' if platform.token_created else ''}: {platform.token}")
+            print(f"  curl -H 'Authorization: Token {platform.token}' {platform.url}/api/jobs/")
+            print(
+                f"{len(platform.children) - 1} engine workers. Ctrl-C stops everything.",
+                flush=True,
+            )
             while not stop.is_set():
-                if any(c.poll() is not None for c in children):
+                if platform.exited():
                     print("jost up: a process exited; stopping", file=sys.stderr)
                     return 1
                 stop.wait(0.5)
             return 0
-        finally:
-            _stop_children(children)
+    except RuntimeError as exc:
+        if stop.is_set():
+            return 0
+        print(f"jost up: {exc}; stopping", file=sys.stderr)
+        return 1
 
 
 def _wait_healthy(

@@ -1,0 +1,204 @@
+"""``jost run``: the main job through the platform. Starts the embedded platform (as ``jost up``
+does), submits a config over HTTP like any client, shows the job's progress from its status,
+prints its result and shuts everything down."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jost.cli.config_file import ConfigError, fail, read_config
+from jost.cli.platform import EmbeddedPlatform, embedded_platform, stop_on_signals
+from jost.cli.simulate import result_table, with_overrides
+from jost.contracts import JobResult, JobStatus, SimulationConfig
+from jost.engine.charts import resolve_playing
+from jost.platform.settings import default_data_dir
+
+POLL_SECONDS = 0.2
+FINISHED = ("completed", "failed", "cancelled")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run a job on the embedded platform and print its result (the main job)",
+        description=(
+            "Start the embedded platform (broker, API, one engine worker per core), submit the "
+            "config over HTTP, show its progress, print its result and stop everything."
+        ),
+    )
+    p.add_argument("config", nargs="?", help="config JSON file (default: the shipped default game)")
+    p.add_argument("--rounds", type=int, help="rounds to play (overrides the config)")
+    p.add_argument("--seed", type=int, help="random seed (overrides the config)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="engine worker processes (default: one per core)",
+    )
+    p.add_argument(
+        "--port", type=int, default=0, help="API port on 127.0.0.1 (default: any free port)"
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="DuckDB file and settings (default: JOST_DATA_DIR, else the user's data folder)",
+    )
+    p.add_argument("--timeout", type=float, default=3600.0, help="give up after this many seconds")
+    p.set_defaults(handler=run)
+
+
+class Api:
+    """The few calls ``jost run`` makes, over plain HTTP with the admin token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self._headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def _call(self, method: str, path: str, body: bytes | None = None) -> Any:
+        request = urllib.request.Request(
+            self.url + path, data=body, method=method, headers=self._headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            # The API answers problem details; their detail names the field at fault.
+            detail = exc.read().decode(errors="replace")
+            raise RuntimeError(f"{method} {path}: {exc.code} {detail}") from exc
+
+    def submit(self, config: SimulationConfig) -> str:
+        return self._call("POST", "/api/submit/", msgspec.json.encode(config))["job_id"]
+
+    def status(self, job_id: str) -> JobStatus:
+        return msgspec.convert(self._call("GET", f"/api/status/{job_id}/"), JobStatus)
+
+    def result(self, job_id: str) -> JobResult:
+        return msgspec.convert(self._call("GET", f"/api/results/{job_id}/"), JobResult)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = read_config(args.config)
+        config = with_overrides(config, rounds=args.rounds, seed=args.seed)
+        chart = resolve_playing(config.strategy, config.rules)
+    except (ConfigError, msgspec.ValidationError, ValueError) as exc:
+        return fail(str(exc))
+    if args.workers < 1:
+        return fail("--workers must be at least 1")
+
+    data_dir: Path = args.data_dir or default_data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stop = stop_on_signals()
+    err = Console(stderr=True)
+    # The platform's own logs would bury the result: they go to a file, named on failure.
+    log_path = data_dir / "run.log"
+    started = time.perf_counter()
+    with log_path.open("wb") as log, contextlib.ExitStack() as running:
+        try:
+            with err.status("starting the platform (broker, API, engine workers)"):
+                platform = running.enter_context(
+                    embedded_platform(
+                        host="127.0.0.1",
+                        port=args.port or _free_port(),
+                        data_dir=data_dir,
+                        workers=args.workers,
+                        stop=stop,
+                        output=log,
+                    )
+                )
+            api = Api(platform.url, platform.token)
+            job_id = api.submit(config)
+            status = _follow(api, job_id, platform, stop, err, args.timeout)
+            result = api.result(job_id) if status.status == "completed" else None
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            if stop.is_set():
+                print("jost run: interrupted; stopped the platform", file=sys.stderr)
+                return 130
+            print(f"jost run: {exc} (platform log: {log_path})", file=sys.stderr)
+            return 1
+        if result is None:
+            print(
+                f"jost run: job {job_id} {status.status}: {status.error or 'no result'}",
+                file=sys.stderr,
+            )
+            return 1
+        # Stopping the platform is part of the run: the time printed includes it.
+    seconds = time.perf_counter() - started
+    if args.json:
+        out = msgspec.to_builtins(result.summary)
+        out.update(
+            chart=chart.name or "custom",
+            seed=config.seed,
+            shards=status.shards_total,
+            workers=args.workers,
+            seconds=round(seconds, 3),
+            job_id=job_id,
+        )
+        sys.stdout.write(msgspec.json.encode(out).decode() + "\n")
+    else:
+        Console().print(result_table(config, result.summary, chart.name or "custom", seconds))
+        print(f"job {job_id}; results kept in {data_dir / 'projection.duckdb'}")
+    return 0
+
+
+def _follow(
+    api: Api,
+    job_id: str,
+    platform: EmbeddedPlatform,
+    stop: threading.Event,
+    err: Console,
+    timeout: float,
+) -> JobStatus:
+    """Poll the job's status until it is finished, drawing shards done / total."""
+    deadline = time.monotonic() + timeout
+    with Progress(
+        TextColumn("[bold]job {task.fields[job]}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} / {task.fields[shards]} shards"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("job", total=None, job=job_id[:8], shards="?")
+        while True:
+            status = api.status(job_id)
+            if status.shards_total:
+                bar.update(
+                    task,
+                    total=status.shards_total,
+                    completed=status.shards_done,
+                    shards=f"{status.shards_total:,}",
+                )
+            if status.status in FINISHED:
+                return status
+            if stop.is_set():
+                raise RuntimeError("interrupted")
+            if platform.exited():
+                raise RuntimeError("a platform process exited")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} not finished after {timeout:g} s")
+            stop.wait(POLL_SECONDS)
