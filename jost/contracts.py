@@ -135,29 +135,197 @@ def _check_rows(
                 )
 
 
+RANKS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+DeckEstimation = Literal["exact", "half_deck", "full_deck"]
+Rounding = Literal["floor", "truncate", "round"]
+IndexAction = Literal["H", "S", "D", "Ds", "P", "N", "R", "I"]
+"""H hit, S stand, D double (else hit), Ds double (else stand), P split, N do not split,
+R surrender, I take insurance."""
+
+
+class CountSystem(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A card counting system: a tag per rank ("A", "2" .. "10"; tens, jacks, queens and kings
+    share "10"), in whole or half points. ``"7_red"`` optionally gives red sevens a tag of their
+    own (Red 7). An unbalanced system (tags not summing to zero over a deck) is played on the
+    running count, which starts each shoe at ``irc_per_deck * decks + irc_offset``."""
+
+    name: str = ""
+    source: str = ""
+    tags: dict[str, float]
+    irc_per_deck: float = 0.0
+    irc_offset: float = 0.0
+    pivot: float | None = None
+    key_counts: dict[str, float] = {}
+    imbalance_per_deck: float | None = None
+    """The published sum of tags over one deck, checked against the tags when given."""
+
+    def __post_init__(self) -> None:
+        for key in self.tags:
+            if key not in RANKS and key != "7_red":
+                raise ValueError(f"tags: unknown rank {key!r} (ranks are {', '.join(RANKS)})")
+        for rank in RANKS:
+            if rank not in self.tags:
+                raise ValueError(f"tags: rank {rank!r} is missing")
+        for key, tag in self.tags.items():
+            if tag * 2 != int(tag * 2) or abs(tag) > 4:
+                raise ValueError(f"tags[{key!r}]: {tag} is not a whole or half point in [-4, 4]")
+        if self.imbalance_per_deck is not None and self.deck_sum() != self.imbalance_per_deck:
+            raise ValueError(
+                f"tags sum to {self.deck_sum():g} over a deck, not the stated "
+                f"imbalance_per_deck {self.imbalance_per_deck:g}"
+            )
+
+    def deck_sum(self) -> float:
+        """The sum of the tags over one 52-card deck (two of the four sevens are red)."""
+        total = sum(4 * t for r, t in self.tags.items() if r in RANKS and r not in ("10", "7"))
+        red = self.tags.get("7_red", self.tags["7"])
+        return total + 16 * self.tags["10"] + 2 * self.tags["7"] + 2 * red
+
+    @property
+    def balanced(self) -> bool:
+        return self.deck_sum() == 0
+
+
+class Count(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``system``: a shipped system's name or a system of the player's own. The true count is
+    the running count over the decks not yet seen, estimated ``exact`` (unseen cards / 52) or
+    read from the discard tray to the nearest ``half_deck`` or ``full_deck``, then rounded."""
+
+    system: str | CountSystem
+    deck_estimation: DeckEstimation = "exact"
+    rounding: Rounding = "floor"
+
+
+_INDEX_ACTIONS = {
+    "hard": ("H", "S", "D", "Ds", "R"),
+    "soft": ("H", "S", "D", "Ds", "R"),
+    "pair": ("P", "N", "R"),
+}
+
+
+class IndexPlay(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A deviation from the chart: for ``hand`` ("hard 16", "soft 18", "pair 10", "pair A" or
+    "insurance") against ``upcard``, take ``action`` when the count is at or above ``index``
+    (``apply: "at_or_above"``) or below it (``apply: "below"``); otherwise play the chart."""
+
+    hand: str
+    upcard: str
+    action: IndexAction
+    index: float
+    apply: Literal["at_or_above", "below"] = "at_or_above"
+
+    def __post_init__(self) -> None:
+        if self.upcard not in UPCARDS:
+            raise ValueError(f"upcard {self.upcard!r} is not one of {', '.join(UPCARDS)}")
+        if self.hand == "insurance":
+            if self.upcard != "A" or self.action != "I":
+                raise ValueError("insurance is offered only against an ace, with action 'I'")
+            return
+        kind, _, total = self.hand.partition(" ")
+        rows = {"hard": HARD_ROWS[:-1], "soft": SOFT_ROWS[:-1], "pair": PAIR_ROWS}.get(kind)
+        if rows is None or total not in rows:
+            raise ValueError(
+                f"hand {self.hand!r} is impossible: expected 'hard 4'..'hard 20', "
+                "'soft 12'..'soft 20', 'pair 2'..'pair 10', 'pair A' or 'insurance'"
+            )
+        if self.action not in _INDEX_ACTIONS[kind]:
+            raise ValueError(
+                f"action {self.action!r} does not apply to hand {self.hand!r} "
+                f"(expected one of {', '.join(_INDEX_ACTIONS[kind])})"
+            )
+
+
+class DeviationSet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A shipped set of index plays for one count system, with S17 and H17 values."""
+
+    name: str
+    system: str
+    source: str
+    s17: list[IndexPlay]
+    h17: list[IndexPlay]
+
+
 class Strategy(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """``playing``: "basic" (the shipped chart for the rules), the name of a shipped chart, or
-    a chart of the player's own."""
+    a chart of the player's own. ``count``: the counting system (none: no count is kept).
+    ``deviations``: "none", a shipped set's name, or index plays of the player's own."""
 
     playing: str | Chart = "basic"
+    count: Count | None = None
+    deviations: str | list[IndexPlay] = "none"
+
+    def __post_init__(self) -> None:
+        if self.deviations != "none" and self.count is None:
+            raise ValueError("deviations need a count: set strategy.count")
+
+
+class Wonging(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Back-count the shoe and play only while the count says so: enter at a count at or above
+    ``enter_at``, leave once it falls below ``leave_below``. Rounds sat out count as dealt."""
+
+    enter_at: float
+    leave_below: float
+
+    def __post_init__(self) -> None:
+        if self.leave_below > self.enter_at:
+            raise ValueError(
+                f"leave_below {self.leave_below:g} is above enter_at {self.enter_at:g}"
+            )
 
 
 class Betting(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """``unit``: the money value of one betting unit; results are reported in units."""
+    """``unit``: the money value of one betting unit; results are reported in units.
+    ``ramp``: pairs [count, units], from that count up bet that many units, until the next
+    pair; below the first pair one unit; no ramp: flat one unit. ``table_min``/``table_max``
+    and ``chip`` are money: a bet is rounded to the nearest chip, then held within the limits.
+    """
 
     unit: Annotated[float, Meta(gt=0.0)] = 1.0
+    ramp: list[tuple[float, Annotated[float, Meta(gt=0.0)]]] | None = None
+    table_min: Annotated[float, Meta(gt=0.0)] | None = None
+    table_max: Annotated[float, Meta(gt=0.0)] | None = None
+    chip: Annotated[float, Meta(gt=0.0)] | None = None
+    wonging: Wonging | None = None
+
+    def __post_init__(self) -> None:
+        if self.ramp is not None:
+            if not self.ramp:
+                raise ValueError("ramp: give at least one [count, units] pair, or leave it out")
+            for (c0, u0), (c1, u1) in zip(self.ramp, self.ramp[1:], strict=False):
+                if c1 <= c0:
+                    raise ValueError(f"ramp: counts must rise, but {c1:g} follows {c0:g}")
+                if u1 < u0:
+                    raise ValueError(
+                        f"ramp: units fall from {u0:g} to {u1:g} as the count rises to {c1:g}"
+                    )
+        if self.table_min and self.table_max and self.table_min > self.table_max:
+            raise ValueError(f"table_min {self.table_min:g} is above table_max {self.table_max:g}")
 
 
 class Table(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """``seats``: players at the table, ours included; the others play basic strategy and
-    eat cards. ``position``: our seat, 1 = first base (acts first)."""
+    eat cards. ``position``: our seat, 1 = first base (acts first); with ``spots: 2`` we play
+    ``position`` and the seat after it. ``rounds_per_hour``: for the hourly figures."""
 
     seats: Annotated[int, Meta(ge=1, le=MAX_SEATS)] = 1
     position: Annotated[int, Meta(ge=1, le=MAX_SEATS)] = 1
+    spots: Annotated[int, Meta(ge=1, le=2)] = 1
+    rounds_per_hour: Annotated[float, Meta(gt=0.0)] = 100.0
 
     def __post_init__(self) -> None:
-        if self.position > self.seats:
-            raise ValueError(f"position {self.position} is beyond the {self.seats} seats")
+        if self.position + self.spots - 1 > self.seats:
+            last = "position" if self.spots == 1 else f"position + {self.spots - 1}"
+            raise ValueError(
+                f"{last} ({self.position + self.spots - 1}) is beyond the {self.seats} seats"
+            )
+
+
+class Bankroll(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A bankroll in units and a trip length in rounds dealt: risk of ruin by formula (over
+    infinite play and over one trip) and simulated over the trips the shards play."""
+
+    units: Annotated[float, Meta(gt=0.0)]
+    trip_rounds: Annotated[int, Meta(ge=1)] = 1_000
 
 
 DEFAULT_SHARD_ROUNDS = 1_000_000
@@ -174,19 +342,37 @@ class SimulationConfig(Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     seed: Annotated[int, Meta(ge=0, le=2**63 - 1)] = 0
     shard_rounds: Annotated[int, Meta(ge=1_000, le=10**9)] = DEFAULT_SHARD_ROUNDS
     """Rounds per shard: with ``rounds`` it fixes the shard plan, whatever runs the shards."""
+    bankroll: Bankroll | None = None
+
+    def __post_init__(self) -> None:
+        if self.strategy.count is None:
+            for name, value in (
+                ("betting.ramp", self.betting.ramp),
+                ("betting.wonging", self.betting.wonging),
+            ):
+                if value is not None:
+                    raise ValueError(f"{name} needs a count: set strategy.count")
+        if self.bankroll is not None and self.bankroll.trip_rounds > self.shard_rounds:
+            raise ValueError(
+                f"bankroll.trip_rounds ({self.bankroll.trip_rounds}) must fit in one shard "
+                f"(shard_rounds {self.shard_rounds}): trips are played inside shards"
+            )
 
 
 TICKS_PER_UNIT = 20
-"""Money inside the engine is counted in integer ticks of 1/20 unit: every payout (3:2, 6:5,
-surrender, insurance 2:1) on a bet of whole or half units is a whole number of ticks, so shard
-statistics are exact integers and merge exactly in any order."""
+"""Money inside the engine is counted in integer ticks, by default 1/20 unit: every payout
+(3:2, 6:5, surrender, insurance 2:1) on a bet of whole or half units is a whole number of
+ticks, so shard statistics are exact integers and merge exactly in any order. Bets rounded to
+chips of other sizes use a finer tick (``ShardStats.ticks_per_unit``)."""
 
 
 class Tally(Struct, frozen=True, kw_only=True, array_like=True):
     """Sufficient statistics of a set of rounds: integer counts and integer sums of money in
-    ticks (``TICKS_PER_UNIT``). ``net`` is our seat's result of a round, ``initial`` its
-    initial bet; the squares and the cross product give variances and the ratio estimator's
-    standard error. Tallies add field by field."""
+    ticks (``ShardStats.ticks_per_unit``). ``net`` is our seat's result of a round (all its
+    spots, insurance included), ``initial`` its initial bet; the squares and the cross product
+    give variances and the ratio estimator's standard error. ``rounds`` are the rounds our
+    seat played, ``rounds_dealt`` all rounds dealt at the table (a wonger sits some out).
+    Tallies add field by field."""
 
     rounds: int = 0
     hands: int = 0
@@ -206,6 +392,23 @@ class Tally(Struct, frozen=True, kw_only=True, array_like=True):
     splits: int = 0
     surrenders: int = 0
     insurance_offered: int = 0
+    rounds_dealt: int = 0
+    insurance_taken: int = 0
+    trips: int = 0
+    trips_ruined: int = 0
+
+
+class CountBin(Struct, frozen=True, kw_only=True, array_like=True):
+    """The statistics of the rounds dealt at one count (as the player computed it for the
+    bet): the same sums as a Tally, for the EV, its error and the variance at that count."""
+
+    rounds_dealt: int = 0
+    rounds: int = 0
+    net: int = 0
+    net_sq: int = 0
+    initial: int = 0
+    initial_sq: int = 0
+    net_x_initial: int = 0
 
 
 class ShardStats(Struct, frozen=True, kw_only=True):
@@ -213,6 +416,12 @@ class ShardStats(Struct, frozen=True, kw_only=True):
 
     total: Tally
     shards: int = 1
+    ticks_per_unit: int = TICKS_PER_UNIT
+    by_count: dict[int, CountBin] = {}
+    """By the count at the bet (true count, or running count for unbalanced systems); counts
+    beyond the tracked range are gathered into its end bins. Empty when no count is kept."""
+    trip_results: dict[int, int] = {}
+    """How many trips ended with a result of k units (rounded down), by k."""
 
 
 class Summary(Struct, frozen=True, kw_only=True):
@@ -232,9 +441,58 @@ class Summary(Struct, frozen=True, kw_only=True):
     wager_ratio: float
     """Total money wagered (doubles, splits) per unit of initial bet."""
     frequencies: dict[str, float]
-    """Per round dealt to our seat: win, loss, push (by the round's net), blackjack, surrender,
-    dealer_blackjack, insurance_offered; and counts per round of bust, double, split (actions),
-    which can exceed one in a round with splits."""
+    """Per round our seat played: win, loss, push (by the round's net), blackjack, surrender,
+    dealer_blackjack, insurance_offered, insurance_taken; and counts per round of bust, double,
+    split (actions), which can exceed one in a round with splits or two spots."""
+    rounds_dealt: int = 0
+    """Rounds dealt at the table: ``rounds`` plus the rounds a wonger sat out."""
+    win_per_100: float = 0.0
+    """Net units won per 100 rounds dealt."""
+    sd_per_100: float = 0.0
+    """Standard deviation of the net result of 100 rounds dealt, in units."""
+    avg_bet: float = 0.0
+    """Average initial bet in units, over rounds played."""
+    di: float = 0.0
+    """Desirability index: 1000 * win rate / SD, per round dealt."""
+    score: float = 0.0
+    """SCORE: win per 100 rounds at the bet scale giving 13.5% risk of ruin on a 10,000-unit
+    bankroll, i.e. 10^6 (win / SD)^2 per round dealt; negative when the win rate is."""
+    n0: float | None = None
+    """Rounds for the expected result to equal one standard deviation, (SD / win)^2."""
+    ev_per_hour: float = 0.0
+    sd_per_hour: float = 0.0
+    by_true_count: list[TrueCountRow] | None = None
+    risk: Risk | None = None
+
+
+class TrueCountRow(Struct, frozen=True, kw_only=True):
+    """One count (as the player computed it for the bet). ``frequency``: share of rounds dealt
+    at it; ``ev``: net result per initial bet at it, with ``ev_stderr``; ``variance``: of the
+    round's net result, units squared per round played."""
+
+    true_count: int
+    frequency: float
+    ev: float
+    ev_stderr: float
+    rounds: int
+    avg_bet: float
+    variance: float
+
+
+class Risk(Struct, frozen=True, kw_only=True):
+    """Risk of losing the bankroll: by the standard diffusion formulas from the win rate and
+    variance per round dealt, over infinite play and over one trip; and as simulated (the
+    share of trips in which the running result reached minus the bankroll). ``quantiles``: of
+    the result after one trip, in units, from the simulated trips."""
+
+    bankroll: float
+    trip_rounds: int
+    ror_formula: float
+    trip_ror_formula: float
+    trip_ror_simulated: float | None
+    trip_ror_stderr: float | None
+    trips: int
+    quantiles: dict[str, float]
 
 
 def decode_config(data: bytes | str) -> SimulationConfig:

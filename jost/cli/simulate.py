@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         task = bar.add_task("simulate", total=config.rounds)
         stats = simulate(config, workers=workers, progress=lambda n: bar.advance(task, n))
     seconds = time.perf_counter() - started
-    summary = summarize(stats)
+    summary = summarize(stats, config)
 
     if args.json:
         out = msgspec.to_builtins(summary)

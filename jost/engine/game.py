@@ -1,22 +1,24 @@
-"""Turns a hydrated config into the flat arrays the kernel reads: the rules as integers and the
-chart, with its conditional cells, as lookup tables indexed by total and upcard value."""
+"""Turns a hydrated config into the flat arrays the kernel reads: the rules as integers, the
+chart (its conditional cells resolved by the kernel) as lookup tables indexed by total and
+upcard value, and the count, index plays and bets."""
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from jost.contracts import (
-    TICKS_PER_UNIT,
-    UPCARDS,
-    Chart,
-    Rules,
-    SimulationConfig,
-    SurrenderChart,
-)
+from jost.contracts import UPCARDS, Chart, Rules, SimulationConfig, SurrenderChart
 from jost.engine import kernel as k
+from jost.engine.cards import card_value
 from jost.engine.charts import resolve_playing
+from jost.engine.counting import (
+    build_bets,
+    build_counting,
+    build_deviations,
+    resolve_deviations,
+)
 
 _PLAY = {"H": k.A_HIT, "S": k.A_STAND, "D": k.A_DOUBLE_HIT, "Ds": k.A_DOUBLE_STAND}
 _PAIR = {"N": k.PAIR_NO, "P": k.PAIR_SPLIT, "PD": k.PAIR_SPLIT_DAS}
@@ -29,28 +31,32 @@ _SHUFFLE_RULE = {
     "every_round": k.SHUFFLE_EVERY_ROUND,
     "continuous": k.SHUFFLE_CONTINUOUS,
 }
-
-
-def card_value(label: str) -> int:
-    """A chart label ("2".."10", "A") as the kernel's card value (1 = ace)."""
-    return 1 if label == "A" else int(label)
+_DECK_EST = {"exact": k.EST_EXACT, "half_deck": k.EST_HALF_DECK, "full_deck": k.EST_FULL_DECK}
+_ROUNDING = {"floor": k.ROUND_FLOOR, "truncate": k.ROUND_TRUNCATE, "round": k.ROUND_NEAREST}
 
 
 class Game(NamedTuple):
     params: np.ndarray  # int64[N_PARAMS]
     tab: np.ndarray  # int8[N_PLANES, 22, 11]
+    dev: np.ndarray  # int64[T_SURR_PAIR + 1, 22, 11, N_DEV_FIELDS]
+    tags: np.ndarray  # int64[32]
+    bets: np.ndarray  # int64[bins]
     decks: int
+    irc: int  # half points
+    ticks_per_unit: int
+    bin_low: int  # the count of the first bin
+    counting: bool
 
 
 def build_game(config: SimulationConfig) -> Game:
+    """Everything the kernel needs for ``config``; raises ``ValueError`` naming the field for
+    what only the shipped data can tell (an unknown chart, count system or index set)."""
     rules = config.rules
-    chart = resolve_playing(config.strategy, rules)
-    return Game(params=build_params(config), tab=build_tables(chart, rules), decks=rules.decks)
+    tab = build_tables(resolve_playing(config.strategy, rules), rules)
+    counting = build_counting(config)
+    dev, insurance = build_deviations(resolve_deviations(config), tab)
+    bets = build_bets(config, counting)
 
-
-def build_params(config: SimulationConfig) -> np.ndarray:
-    rules = config.rules
-    cards = 52 * rules.decks
     params = np.zeros(k.N_PARAMS, np.int64)
     params[k.P_H17] = rules.dealer_hits_soft_17
     params[k.P_BJ_NUM], params[k.P_BJ_DEN] = _BLACKJACK_PAYS[rules.blackjack_pays]
@@ -61,11 +67,40 @@ def build_params(config: SimulationConfig) -> np.ndarray:
     params[k.P_SURRENDER] = _SURRENDER_RULE[rules.surrender]
     params[k.P_HOLE] = _HOLE_RULE[rules.hole_card]
     params[k.P_SHUFFLE] = _SHUFFLE_RULE[rules.shuffle]
-    params[k.P_CUT] = round(rules.penetration * cards)
+    params[k.P_CUT] = round(rules.penetration * 52 * rules.decks)
     params[k.P_SEATS] = config.table.seats
     params[k.P_OUR_SEAT] = config.table.position - 1
-    params[k.P_BET] = TICKS_PER_UNIT  # flat: one unit a round
-    return params
+    params[k.P_SPOTS] = config.table.spots
+    params[k.P_BET] = bets.flat
+    params[k.P_INSURANCE_MODE], params[k.P_INSURANCE_AT] = insurance
+    params[k.P_DEVIATIONS] = bool(dev[..., k.DEV_MODE].any())
+    if counting is not None:
+        count = config.strategy.count
+        params[k.P_COUNTING] = 1
+        params[k.P_BALANCED] = counting.balanced
+        params[k.P_DECK_EST] = _DECK_EST[count.deck_estimation]
+        params[k.P_ROUNDING] = _ROUNDING[count.rounding]
+        params[k.P_BIN_LOW] = counting.bin_low
+    wonging = config.betting.wonging
+    if wonging is not None:
+        params[k.P_WONG] = 1
+        params[k.P_WONG_ENTER] = math.ceil(wonging.enter_at)
+        params[k.P_WONG_LEAVE] = math.ceil(wonging.leave_below)
+    if config.bankroll is not None:
+        params[k.P_TRIP_ROUNDS] = config.bankroll.trip_rounds
+        params[k.P_BANKROLL] = round(config.bankroll.units * bets.ticks_per_unit)
+    return Game(
+        params=params,
+        tab=tab,
+        dev=dev,
+        tags=counting.tags if counting else np.zeros(32, np.int64),
+        bets=bets.per_bin,
+        decks=rules.decks,
+        irc=counting.irc if counting else 0,
+        ticks_per_unit=bets.ticks_per_unit,
+        bin_low=counting.bin_low if counting else 0,
+        counting=counting is not None,
+    )
 
 
 def build_tables(chart: Chart, rules: Rules) -> np.ndarray:

@@ -4,12 +4,15 @@ shard's index alone: the same job gives the same statistics on one core or a hun
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from jost.contracts import ShardStats, SimulationConfig
 from jost.engine import kernel as k
+from jost.engine.cards import new_shoe
 from jost.engine.game import Game, build_game
-from jost.engine.stats import tally_from_array
+from jost.engine.stats import bin_from_row, tally_from_array
 
 _MASK64 = (1 << 64) - 1
 
@@ -29,12 +32,6 @@ def shard_seed(seed: int, shard_index: int) -> int:
     return mix64(mix64(seed) ^ mix64(shard_index + 0x5DEECE66D))
 
 
-def new_shoe(decks: int) -> np.ndarray:
-    """Card values 1 (ace) .. 10 (ten, jack, queen, king) for ``decks`` decks."""
-    one_deck = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9] * 4 + [10] * 16, dtype=np.int8)
-    return np.tile(one_deck, decks)
-
-
 def plan_shards(config: SimulationConfig) -> list[int]:
     """Rounds of each shard, by shard index: full shards of ``shard_rounds`` and a last,
     shorter one for the remainder."""
@@ -51,7 +48,41 @@ def run_shard(
         game = build_game(config)
     shoe = new_shoe(game.decks)
     cur = np.zeros(k.CURSOR_SIZE, np.int64)
+    cur[k.IRC] = game.irc
+    cur[k.RC] = game.irc
     rng = np.array([shard_seed(config.seed, shard_index)], dtype=np.uint64)
     out = np.zeros(k.N_OUT, np.int64)
-    k.play_rounds(game.params, game.tab, shoe, cur, rng, rounds, out)
-    return ShardStats(total=tally_from_array(out))
+    bins = np.zeros((len(game.bets) if game.counting else 1, k.N_BIN_FIELDS), np.int64)
+    trip_rounds = config.bankroll.trip_rounds if config.bankroll is not None else 0
+    trips = np.zeros(max(rounds // trip_rounds, 1) if trip_rounds else 1, np.int64)
+    k.play_rounds(
+        game.params,
+        game.tab,
+        game.dev,
+        game.tags,
+        game.bets,
+        shoe,
+        cur,
+        rng,
+        rounds,
+        out,
+        bins,
+        trips,
+    )
+    by_count = {}
+    if game.counting:
+        by_count = {
+            game.bin_low + i: bin_from_row(row)
+            for i, row in enumerate(bins)
+            if row[k.B_ROUNDS_DEALT]
+        }
+    n_trips = int(out[k.O_TRIPS])
+    trip_results = dict(
+        sorted(Counter(int(x) // game.ticks_per_unit for x in trips[:n_trips]).items())
+    )
+    return ShardStats(
+        total=tally_from_array(out),
+        ticks_per_unit=game.ticks_per_unit,
+        by_count=by_count,
+        trip_results=trip_results,
+    )

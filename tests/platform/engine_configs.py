@@ -41,7 +41,7 @@ def local_result(body: dict) -> JobResult:
     """What ``jost simulate`` computes for the same config on this machine."""
     cfg = msgspec.convert(body, SimulationConfig)
     stats = simulate(cfg, workers=1)
-    return JobResult(job_id="", summary=summarize(stats), stats=stats)
+    return JobResult(job_id="", summary=summarize(stats, cfg), stats=stats)
 
 
 def job_result(api: ApiServer, job_id: str) -> JobResult:

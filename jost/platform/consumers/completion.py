@@ -22,9 +22,11 @@ from jost.contracts import (
     JobCompleted,
     JobFailed,
     JobPlanned,
+    JobSubmitted,
     ShardCompleted,
     ShardFailed,
     ShardStats,
+    SimulationConfig,
 )
 from jost.engine import merge, summarize
 from jost.platform.consumers.groups import COMPLETION_GROUP, GroupTiming
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 class _Job(msgspec.Struct):
     shards_total: int | None = None
     stats: dict[int, ShardStats] = {}
+    config: SimulationConfig | None = None
+    """From JobSubmitted: the summary's hourly figures and risk of ruin need it."""
 
 
 class Completion:
@@ -53,6 +57,8 @@ class Completion:
             case JobCompleted() | JobFailed() | JobCancelled():
                 self._close(event.job_id)
                 return None
+            case JobSubmitted():
+                self._open.setdefault(event.job_id, _Job()).config = event.config
             case JobPlanned():
                 self._open.setdefault(event.job_id, _Job()).shards_total = len(event.shard_rounds)
             case ShardCompleted():
@@ -78,7 +84,7 @@ class Completion:
             job_id=event.job_id,
             at=now(),
             stats=merged,
-            summary=summarize(merged),
+            summary=summarize(merged, job.config),
         )
 
     def _close(self, job_id: str) -> None:
