@@ -9,10 +9,11 @@ from pathlib import Path
 
 import msgspec
 
-from jost.contracts import Chart, SimulationConfig, decode_config
+from jost.contracts import SimulationConfig, decode_config
+from jost.engine.charts import resolve_playing
 from jost.engine.exact import (
     POST_SPLIT,
-    POST_SPLIT_DESCRIPTION,
+    POST_SPLIT_CONVENTIONS,
     analyze,
     chart_ev,
     derive_chart,
@@ -26,10 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "exact",
         help="exact house edge of a config's rules (combinatorial analysis)",
         description="Compute the exact EV of the config's rules off the top of a full shoe: "
-        "optimal composition-dependent play and the basic strategy derived for the rules.",
+        "optimal composition-dependent play, the chart the simulator plays for the config "
+        "(strategy.playing: 'basic' is the shipped chart for the rules) and the basic "
+        "strategy derived for the rules.",
     )
     p.add_argument("config", help="config JSON file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--post-split",
+        choices=sorted(POST_SPLIT_CONVENTIONS),
+        default=POST_SPLIT,
+        help=f"play of split hands in the composition-dependent EV (default {POST_SPLIT})",
+    )
     p.set_defaults(handler=run_exact)
 
     s = sub.add_parser(
@@ -42,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--hand", help='two cards, e.g. "T,6" (A, 2..9, T)')
     s.add_argument("--upcard", help="the dealer's upcard, e.g. T")
+    s.add_argument(
+        "--post-split",
+        choices=sorted(POST_SPLIT_CONVENTIONS),
+        default=POST_SPLIT,
+        help=f"play of split hands in a split's value (default {POST_SPLIT})",
+    )
     s.set_defaults(handler=run_strategy)
 
 
@@ -69,30 +84,29 @@ def run_exact(args: argparse.Namespace) -> int:
     if isinstance(config, int):
         return config
     try:
-        result = analyze(config.rules)
-        own = config.strategy.playing
-        own_ev = chart_ev(config.rules, own) if isinstance(own, Chart) else None
+        result = analyze(config.rules, post_split=args.post_split)
+        played = resolve_playing(config.strategy, config.rules)
+        played_ev = chart_ev(config.rules, played)
     except ValueError as exc:
         return _fail(str(exc))
     if args.json:
         out: dict[str, object] = {
             "ev_composition_dependent": result.ev_composition_dependent,
-            "ev_basic": result.ev_basic,
-            "post_split": POST_SPLIT,
-            "post_split_description": POST_SPLIT_DESCRIPTION,
-            "chart": result.chart.name,
+            "ev_basic": played_ev,
+            "chart": played.name or "the config's own chart",
+            "ev_derived": result.ev_basic,
+            "derived_chart": result.chart.name,
+            "post_split": result.post_split,
+            "post_split_description": result.post_split_description,
             "ev_by_upcard": result.ev_by_upcard,
         }
-        if own_ev is not None:
-            out["ev_chart"] = own_ev
         print(msgspec.json.encode(out).decode())
         return 0
     print(f"rules: {result.chart.name.removeprefix('derived ')}")
     print(f"EV, composition-dependent play: {100 * result.ev_composition_dependent:+.4f}%")
+    print(f"EV, chart played ({played.name or 'own'}): {100 * played_ev:+.4f}%")
     print(f"EV, derived basic strategy:     {100 * result.ev_basic:+.4f}%")
-    if own_ev is not None:
-        print(f"EV, the config's own chart:     {100 * own_ev:+.4f}%")
-    print(f"post-split play: {POST_SPLIT} ({POST_SPLIT_DESCRIPTION})")
+    print(f"post-split play: {result.post_split} ({result.post_split_description})")
     return 0
 
 
@@ -105,8 +119,11 @@ def run_strategy(args: argparse.Namespace) -> int:
     rules = config.rules
     try:
         if args.hand is not None:
-            values = hand_action_evs(rules, args.hand, args.upcard)
-            decision = hand_action_evs(rules, args.hand, args.upcard, given_no_blackjack=True)
+            ps = args.post_split
+            values = hand_action_evs(rules, args.hand, args.upcard, post_split=ps)
+            decision = hand_action_evs(
+                rules, args.hand, args.upcard, given_no_blackjack=True, post_split=ps
+            )
         else:
             chart = derive_chart(rules)
     except ValueError as exc:
@@ -120,10 +137,14 @@ def run_strategy(args: argparse.Namespace) -> int:
                 "ev": values,
                 "ev_given_no_dealer_blackjack": decision,
                 "best": best,
+                "post_split": ps,
             }
             print(msgspec.json.encode(out).decode())
             return 0
-        print(f"{args.hand} against {args.upcard} (EV per initial bet; round / at decision)")
+        print(
+            f"{args.hand} against {args.upcard} "
+            f"(EV per initial bet; round / at decision; split hands: {ps})"
+        )
         for name, value in sorted(values.items(), key=lambda kv: -kv[1]):
             mark = "  <- best" if name == best else ""
             print(f"  {name:<10} {value:+.6f}   {decision[name]:+.6f}{mark}")

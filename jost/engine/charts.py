@@ -69,17 +69,23 @@ def load_chart(name: str) -> Chart:
 
 def resolve_playing(strategy: Strategy, rules: Rules) -> Chart:
     """The chart that ``strategy.playing`` stands for in a game with ``rules``: ``"basic"`` is
-    the shipped chart for the rules, another string names a shipped chart, and a ``Chart`` is
-    the player's own and is used as it is."""
+    the shipped chart for the rules, ``"derived"`` the total-dependent basic strategy the exact
+    analyzer derives for exactly these rules (cached per rule set), another string names a
+    shipped chart, and a ``Chart`` is the player's own and is used as it is."""
     playing = strategy.playing
     if isinstance(playing, Chart):
         return playing
     if playing == "basic":
         return load_chart(chart_name_for(rules))
+    if playing == "derived":
+        # Imported here: the analyzer's numba solver is only loaded by the jobs that derive.
+        from jost.engine.exact import derive_chart
+
+        return derive_chart(rules)
     known = _shipped()
     if playing not in known:
         raise ValueError(
-            f"strategy.playing: unknown chart {playing!r}; use 'basic', a chart of your own, "
-            f"or one of the shipped charts: {', '.join(known)}"
+            f"strategy.playing: unknown chart {playing!r}; use 'basic', 'derived', a chart "
+            f"of your own, or one of the shipped charts: {', '.join(known)}"
         )
     return load_chart(playing)

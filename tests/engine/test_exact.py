@@ -16,9 +16,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from jost.contracts import UPCARDS, Chart, Rules
+from jost.contracts import UPCARDS, Chart, Rules, Strategy
+from jost.engine.charts import load_chart, resolve_playing
 from jost.engine.exact import (
     POST_SPLIT,
+    POST_SPLIT_CONVENTIONS,
     analyze,
     chart_ev,
     derive_chart,
@@ -93,6 +95,51 @@ def test_sense(rules: Rules) -> None:
     assert chart_ev(rules, result.chart) == pytest.approx(result.ev_basic, abs=1e-12)
     total = sum(h.probability for h in result.hands if h.upcard == "7")
     assert total == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        Rules(decks=1),
+        Rules(decks=1, double_after_split=False, resplit_aces=True, hit_split_aces=True),
+        Rules(decks=2, dealer_hits_soft_17=True, hole_card="enhc_all", surrender="late"),
+    ],
+    ids=["1d", "1d-rsa-hsa-nodas", "2d-enhc-all"],
+)
+def test_post_split_conventions(rules: Rules) -> None:
+    results = {ps: analyze(rules, post_split=ps) for ps in POST_SPLIT_CONVENTIONS}
+    best = results["per_hand_split_count"].ev_composition_dependent
+    for name, result in results.items():
+        assert result.post_split == name
+        assert result.post_split_description == POST_SPLIT_CONVENTIONS[name]
+        # Chart play does not depend on the convention; optimal play per level is the best.
+        assert result.ev_basic == results[POST_SPLIT].ev_basic
+        assert result.ev_basic <= result.ev_composition_dependent <= best + 1e-15
+    # Each convention really plays split hands differently in a one or two-deck game.
+    pre = results["pre_split"].ev_composition_dependent
+    first = results["first_split"].ev_composition_dependent
+    assert best - pre > 2e-6
+    assert best - first > 1e-8
+    # Split to two hands only: the first split is the only split, so the conventions meet.
+    two = msgspec.structs.replace(rules, max_split_hands=2)
+    assert analyze(two, post_split="first_split").ev_composition_dependent == pytest.approx(
+        analyze(two).ev_composition_dependent, abs=1e-15
+    )
+
+
+def test_post_split_convention_in_hand_values() -> None:
+    rules = Rules(decks=1)
+    per_level = hand_action_evs(rules, "2,2", "6")["split"]
+    pre = hand_action_evs(rules, "2,2", "6", post_split="pre_split")["split"]
+    assert pre < per_level - 1e-4
+    with pytest.raises(ValueError, match="post_split: unknown convention 'cdz'"):
+        analyze(rules, post_split="cdz")
+
+
+def test_playing_derived_plays_the_derived_chart() -> None:
+    rules = Rules(decks=3, double="9_to_11", surrender="late")
+    assert resolve_playing(Strategy(playing="derived"), rules) is derive_chart(rules)
+    assert resolve_playing(Strategy(), rules) is load_chart("shoe-s17")
 
 
 def test_rules_move_the_edge_the_known_way() -> None:
@@ -208,8 +255,18 @@ def test_commands(tmp_path: Path) -> None:
     assert abs(100 * data["ev_composition_dependent"] - 0.1839) < TOLERANCE_PP
     assert data["ev_basic"] <= data["ev_composition_dependent"]
     assert data["post_split"] == POST_SPLIT
+    # ev_basic values the chart the simulator plays ("basic": the shipped chart).
+    assert data["chart"] == "1d-s17"
+    assert data["ev_basic"] == pytest.approx(chart_ev(Rules(decks=1), load_chart("1d-s17")))
+    assert data["ev_derived"] == pytest.approx(analyze(Rules(decks=1)).ev_basic)
     text = jost("exact", str(config)).stdout
     assert "+0.18" in text and "post-split" in text
+    pre = jost("exact", str(config), "--json", "--post-split", "pre_split")
+    assert json.loads(pre.stdout)["post_split"] == "pre_split"
+    derived = tmp_path / "derived.json"
+    derived.write_text(json.dumps({"rules": {"decks": 1}, "strategy": {"playing": "derived"}}))
+    data = json.loads(jost("exact", str(derived), "--json").stdout)
+    assert data["ev_basic"] == data["ev_derived"]
 
     hand = jost("strategy", str(config), "--hand", "T,6", "--upcard", "T", "--json")
     assert hand.returncode == 0, hand.stderr

@@ -10,10 +10,14 @@ EV of playing any chart. Every ``Rules`` field is honoured except ``shuffle`` an
 
 Conventions (stated in results as ``post_split``):
 
-- Split hands are played on their own cards with the shoe reduced by the pair cards split so
+- Split hands are valued on their own cards with the shoe reduced by the pair cards split so
   far; the cards drawn to the other split hands are not taken into account, and resplits are
-  taken whenever allowed. Composition-dependent EVs play each split hand optimally that way
-  (``POST_SPLIT``); ``ev_basic`` and :func:`chart_ev` play split hands by the chart.
+  taken whenever allowed. Composition-dependent EVs play split hands by one of three
+  conventions (``POST_SPLIT_CONVENTIONS``): optimally for the number of pair cards removed
+  (``per_hand_split_count``, the default ``POST_SPLIT``), by the play optimal for the same
+  cards before the split (``pre_split``), or by the play optimal at the first split applied
+  to every resplit hand (``first_split``). ``ev_basic`` and :func:`chart_ev` play split hands
+  by the chart, whatever the convention.
 - Under ENHC (only the original bet lost to a dealer blackjack) the game's value equals the
   peek game's, and the analyzer uses that; under ENHC-all doubles and splits are lost too.
   Late surrender with no hole card is settled after a dealer blackjack (which takes the whole
@@ -42,10 +46,14 @@ from jost.engine.exact.solver import (
     A_SPLIT,
     A_STAND,
     A_SURRENDER,
+    PS_FIRST_SPLIT,
+    PS_PER_LEVEL,
+    PS_PRE_SPLIT,
 )
 
 __all__ = [
     "POST_SPLIT",
+    "POST_SPLIT_CONVENTIONS",
     "POST_SPLIT_DESCRIPTION",
     "ExactResult",
     "HandEV",
@@ -57,10 +65,30 @@ __all__ = [
 ]
 
 POST_SPLIT = "per_hand_split_count"
-POST_SPLIT_DESCRIPTION = (
-    "each split hand played optimally on its own cards, the shoe reduced by the pair cards "
-    "split so far (other split hands' cards ignored); resplit whenever allowed"
-)
+POST_SPLIT_CONVENTIONS = {
+    "per_hand_split_count": (
+        "each split hand played optimally on its own cards, the shoe reduced by the pair "
+        "cards split so far (other split hands' cards ignored); resplit whenever allowed"
+    ),
+    "pre_split": (
+        "each split hand played as the same cards are best played before any split "
+        "(doubling, where not allowed after a split, replaced by the better of hit and "
+        "stand), valued on its own cards with the pair cards split so far removed; resplit "
+        "whenever allowed"
+    ),
+    "first_split": (
+        "each split hand played as the same cards are best played at the first split (one "
+        "pair card besides the hand's own removed), at every resplit too, valued on its own "
+        "cards with the pair cards split so far removed; resplit whenever allowed"
+    ),
+}
+"""The post-split conventions of composition-dependent EVs, by name."""
+POST_SPLIT_DESCRIPTION = POST_SPLIT_CONVENTIONS[POST_SPLIT]
+_POST_SPLIT_CODE = {
+    "per_hand_split_count": PS_PER_LEVEL,
+    "pre_split": PS_PRE_SPLIT,
+    "first_split": PS_FIRST_SPLIT,
+}
 ShoeInput = Sequence[int] | Mapping[str, int] | np.ndarray | None
 _ACTIONS = (
     ("stand", A_STAND),
@@ -174,11 +202,24 @@ def _hands(result: Pass) -> list[HandEV]:
     return hands
 
 
-def analyze(rules: Rules, shoe: ShoeInput = None) -> ExactResult:
+def _post_split_code(post_split: str) -> int:
+    code = _POST_SPLIT_CODE.get(post_split)
+    if code is None:
+        raise ValueError(
+            f"post_split: unknown convention {post_split!r} "
+            f"(one of {', '.join(POST_SPLIT_CONVENTIONS)})"
+        )
+    return code
+
+
+def analyze(rules: Rules, shoe: ShoeInput = None, *, post_split: str = POST_SPLIT) -> ExactResult:
     """The full analysis of ``rules`` drawing from ``shoe`` (counts per rank A, 2..9, T as a
-    sequence of 10 or a mapping; default the full shoe). Raises ValueError for a bad shoe."""
+    sequence of 10 or a mapping; default the full shoe), split hands played by the
+    ``post_split`` convention in composition-dependent values. Raises ValueError for a bad
+    shoe or an unknown convention."""
+    code = _post_split_code(post_split)
     counts = check_shoe(shoe, rules)
-    result = run_pass(rules, counts, None)
+    result = run_pass(rules, counts, None, code)
     chart = from_arrays(result.chart, rules, _chart_name(rules))
     by_upcard = {
         _UPCARD_NAMES[up]: {
@@ -194,6 +235,8 @@ def analyze(rules: Rules, shoe: ShoeInput = None) -> ExactResult:
         shoe=[int(c) for c in counts],
         ev_composition_dependent=result.ev_composition_dependent,
         ev_basic=result.ev_basic,
+        post_split=post_split,
+        post_split_description=POST_SPLIT_CONVENTIONS[post_split],
         ev_by_upcard=by_upcard,
         dealer=_dealer(rules, counts),
         hands=_hands(result),
@@ -227,11 +270,14 @@ def hand_action_evs(
     shoe: ShoeInput = None,
     *,
     given_no_blackjack: bool = False,
+    post_split: str = POST_SPLIT,
 ) -> dict[str, float]:
     """Round value of each action open to a two-card hand (``"T,6"``) against ``upcard``,
     composition-dependent with the hand's and the upcard's cards removed. With
     ``given_no_blackjack`` (a peeking dealer, upcard A or 10) the values are those at the
-    moment of decision, knowing the dealer has no blackjack (early surrender excepted)."""
+    moment of decision, knowing the dealer has no blackjack (early surrender excepted).
+    A split's value plays the split hands by the ``post_split`` convention."""
+    code = _post_split_code(post_split)
     names = cards.split(",") if isinstance(cards, str) else list(cards)
     if len(names) != 2:
         raise ValueError(f"hand: needs two cards like 'T,6', got {cards!r}")
@@ -244,7 +290,7 @@ def hand_action_evs(
     for r in range(10):
         if need[r] > counts[r]:
             raise ValueError(f"hand: the shoe has only {counts[r]} card(s) of rank {RANKS[r]}")
-    result = run_pass(rules, counts, None)
+    result = run_pass(rules, counts, None, code)
     row = result.actions[up, a, b]
     values = {name: float(row[i]) for name, i in _ACTIONS if not np.isnan(row[i])}
     if given_no_blackjack and rules.hole_card != "enhc_all" and up in (0, 9):

@@ -23,6 +23,7 @@ from jost.engine.exact.solver import (
     P_ENHC_ALL,
     P_HSA,
     P_MAX_HANDS,
+    P_POST_SPLIT,
     P_RSA,
     P_SURRENDER,
     SURRENDER_EARLY,
@@ -83,7 +84,8 @@ class Pass(NamedTuple):
         return float(self.upcard_prob @ self.ev_chart)
 
 
-def rule_params(rules: Rules) -> np.ndarray:
+def rule_params(rules: Rules, post_split: int = 0) -> np.ndarray:
+    """The rules (and the post-split convention, a solver ``PS_*`` code) as solver params."""
     params = np.zeros(N_PARAMS, np.int64)
     params[P_ENHC_ALL] = rules.hole_card == "enhc_all"
     params[P_DOUBLE] = _DOUBLE[rules.double]
@@ -92,17 +94,22 @@ def rule_params(rules: Rules) -> np.ndarray:
     params[P_RSA] = rules.resplit_aces
     params[P_HSA] = rules.hit_split_aces
     params[P_SURRENDER] = _SURRENDER[rules.surrender]
+    params[P_POST_SPLIT] = post_split
     return params
 
 
-def run_pass(rules: Rules, shoe: np.ndarray, chart: ChartArrays | None) -> Pass:
+def run_pass(
+    rules: Rules, shoe: np.ndarray, chart: ChartArrays | None, post_split: int = 0
+) -> Pass:
     """Analyse every upcard drawing from ``shoe`` (counts per rank index, validated). With
-    ``chart`` None the chart is derived for the rules; otherwise the given chart is valued."""
+    ``chart`` None the chart is derived for the rules; otherwise the given chart is valued.
+    ``post_split`` (a solver ``PS_*`` code) sets the composition-dependent play of split
+    hands; chart values do not depend on it."""
     derive = chart is None
     chart = ChartArrays.empty() if chart is None else ChartArrays(*(a.copy() for a in chart))
     lattice = hand_lattice(tuple(int(c) for c in shoe))
     tables = dealer_tables(rules.dealer_hits_soft_17)
-    params = rule_params(rules)
+    params = rule_params(rules, post_split)
     total = int(shoe.sum())
     actions = np.full((10, 10, 10, N_ACTIONS), np.nan)
     hand_prob = np.zeros((10, 10, 10))

@@ -7,10 +7,13 @@ the indicator "dealer has no blackjack", so that decisions and sums stay linear;
 subtracts the probability of a dealer blackjack. Under ENHC-all the dealer's blackjack is simply
 one of the dealer's outcomes.
 
-Post-split convention (``POST_SPLIT`` in ``__init__``): each split hand is played on its own
-cards with the shoe reduced by the pair cards split so far (``k`` extra pair cards removed);
-the cards drawn to the other split hands are not taken into account. Resplits are taken
-whenever allowed.
+Post-split conventions (``POST_SPLIT_CONVENTIONS`` in ``__init__``): each split hand is valued
+on its own cards with the shoe reduced by the pair cards split so far (``k`` extra pair cards
+removed); the cards drawn to the other split hands are not taken into account, and resplits
+are taken whenever allowed. What differs is the play of the split hands in composition-dependent
+EVs: optimal for each ``k`` (``PS_PER_LEVEL``), the play optimal for the same cards before any
+split (``PS_PRE_SPLIT``), or the play optimal for the first split (``k = 1``) at every level
+(``PS_FIRST_SPLIT``). Chart play (``ev_basic``) is the chart's whatever the convention.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ NO_ROW, KEEP, SURRENDER = -1, 0, 1
 
 # params indices.
 P_ENHC_ALL, P_DOUBLE, P_DAS, P_MAX_HANDS, P_RSA, P_HSA, P_SURRENDER = 0, 1, 2, 3, 4, 5, 6
-N_PARAMS = 7
+P_POST_SPLIT = 7
+N_PARAMS = 8
+PS_PER_LEVEL, PS_PRE_SPLIT, PS_FIRST_SPLIT = 0, 1, 2
 DOUBLE_ANY, DOUBLE_9_11, DOUBLE_10_11 = 0, 1, 2
 SURRENDER_NONE, SURRENDER_LATE, SURRENDER_EARLY = 0, 1, 2
 
@@ -339,6 +344,35 @@ def solve_upcard(
             b = stand[e]
         best[e] = b
 
+    # The play of split hands under the post-split convention: optimal for its own context
+    # (``best``), or the decision optimal in a reference context for the same cards (before
+    # the split, or at the first split) valued in the hand's own context.
+    mode = params[P_POST_SPLIT]
+    split_v = best
+    if mode != PS_PER_LEVEL:
+        split_v = best.copy()
+        for e in range(n_e):
+            c = e_ctx[e]
+            if c == 0 or hold[e]:
+                continue
+            i = e_node[e]
+            ref = idx[0, i] if mode == PS_PRE_SPLIT else idx[1 + ctx_pair[c] * kmax, i]
+            x = 0.0
+            for r in range(10):
+                pr = e_prob[e, r]
+                if pr == 0.0:
+                    continue
+                ch = e_child[e, r]
+                x += pr * (split_v[ch] if ch >= 0 else e_bust[e, r])
+            v = stand[e]
+            chosen = stand[ref]
+            if hit[ref] > chosen:
+                chosen = hit[ref]
+                v = x
+            if dbl_ok[e] and dbl_ok[ref] and dbl[ref] > chosen:
+                v = dbl[e]
+            split_v[e] = v
+
     # Split draw probabilities per level, shared by both strategies.
     ph = np.zeros((10, max_hands + 2, 10))
     for p in range(10):
@@ -363,7 +397,7 @@ def solve_upcard(
                 for r in range(10):
                     i = l_two[p, r]
                     if i >= 0 and idx[c, i] >= 0:
-                        vv[h, r] = best[idx[c, i]]
+                        vv[h, r] = split_v[idx[c, i]]
             split_cd[p] = _split_value(p, top[p], vv, ph[p])
 
     # The two-card hands: probabilities and round values.
