@@ -1,4 +1,5 @@
-"""Engine speed: rounds per second per core for the default game, and for every_round shuffling.
+"""Engine speed: rounds per second per core for the default game, for every_round shuffling, and
+for a counter's game (Hi-Lo, I18 + Fab 4, a 1-12 ramp: the hilo-i18-6d-h17-das-ls-1-12 profile).
 
 Compile time is excluded (a warm-up shard runs first; with numba's cache a second start only
 loads machine code, and the warm-up time is printed so that shows). Absolute speeds drift with
@@ -19,11 +20,12 @@ from pathlib import Path
 
 import msgspec
 
-from jost.cli.config_file import read_config
+from jost.cli.config_file import read_config, read_profile
 from jost.contracts import SimulationConfig
 from jost.engine.game import build_game
 from jost.engine.shards import run_shard
 
+COUNTING_PROFILE = "hilo-i18-6d-h17-das-ls-1-12"
 DEFAULT_FLOOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "floor_kernel.py"
 
 
@@ -64,13 +66,19 @@ def main() -> None:
     run_shard(config, 0, 10_000)
     warmup = time.perf_counter() - started
 
+    counter = read_profile(COUNTING_PROFILE).config
+    run_shard(counter, 0, 10_000)
+
     cut_card = rate(config, args.rounds, args.repeat)
     fresh = rate(every_round, args.rounds, args.repeat)
+    counting = rate(counter, args.rounds, args.repeat)
     floor = floor_rate(args.floor)
     result = {
         "rounds_per_second_per_core": round(cut_card),
         "every_round_rounds_per_second_per_core": round(fresh),
         "every_round_slowdown": round(cut_card / fresh, 3),
+        "counting_rounds_per_second_per_core": round(counting),
+        "counting_cost": round(1 - counting / cut_card, 3),
         "warmup_seconds": round(warmup, 3),
         "floor_rounds_per_second": round(floor) if floor else None,
         "ratio_to_floor": round(cut_card / floor, 3) if floor else None,
@@ -84,6 +92,10 @@ def main() -> None:
     print("default game: 6 decks, S17, DAS, 3:2, 75% cut card, basic strategy, 1 seat, flat bet")
     print(f"  cut card     {cut_card / 1e6:8.2f} M rounds/s per core")
     print(f"  every round  {fresh / 1e6:8.2f} M rounds/s per core ({cut_card / fresh:.2f}x slower)")
+    print(
+        f"  counting     {counting / 1e6:8.2f} M rounds/s per core "
+        f"({(1 - counting / cut_card) * 100:.0f}% slower: {COUNTING_PROFILE})"
+    )
     print(f"  warm-up      {warmup:8.3f} s (compile, or cache load on a second start)")
     if floor:
         print(f"  floor kernel {floor / 1e6:8.2f} M rounds/s -> ratio {cut_card / floor:.3f}")

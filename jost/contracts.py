@@ -359,6 +359,13 @@ class SimulationConfig(Struct, forbid_unknown_fields=True, frozen=True, kw_only=
             )
 
 
+class Profile(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A ready-made setup players recognise, shipped under jost/defaults/profiles/."""
+
+    description: str
+    config: SimulationConfig
+
+
 TICKS_PER_UNIT = 20
 """Money inside the engine is counted in integer ticks, by default 1/20 unit: every payout
 (3:2, 6:5, surrender, insurance 2:1) on a bet of whole or half units is a whole number of

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import msgspec
 
-from jost.contracts import SimulationConfig, decode_config
+from jost.contracts import Profile, SimulationConfig, decode_config
 
 DEFAULT_GAME = "default.json"
 
@@ -32,6 +32,24 @@ def read_config(path: str | None) -> SimulationConfig:
         return decode_config(data)
     except msgspec.DecodeError as exc:  # ValidationError is a DecodeError too
         raise ConfigError(f"{source}: invalid config: {exc}") from exc
+
+
+def profile_names() -> list[str]:
+    folder = files("jost.defaults") / "profiles"
+    return sorted(
+        e.name.removesuffix(".json") for e in folder.iterdir() if e.name.endswith(".json")
+    )
+
+
+def read_profile(name: str) -> Profile:
+    """A shipped profile by name."""
+    if name not in profile_names():
+        raise ConfigError(f"unknown profile {name!r}; shipped: {', '.join(profile_names())}")
+    data = (files("jost.defaults") / "profiles" / f"{name}.json").read_bytes()
+    try:
+        return msgspec.json.decode(data, type=Profile)
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"profile {name}: invalid: {exc}") from exc
 
 
 def fail(message: str) -> int:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from jost.cli.config_file import ConfigError, fail, read_config
+from jost.cli.config_file import ConfigError, fail, profile_names, read_config, read_profile
 from jost.contracts import SimulationConfig, Summary, decode_config
 from jost.engine import simulate, summarize
 from jost.engine.charts import resolve_playing
@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Simulate a game on this machine (no platform needed) and print the result.",
     )
     p.add_argument("config", nargs="?", help="config JSON file (default: the shipped default game)")
+    p.add_argument(
+        "--profile",
+        help=f"a shipped profile instead of a config file: {', '.join(profile_names())}",
+    )
     p.add_argument("--rounds", type=int, help="rounds to play (overrides the config)")
     p.add_argument("--seed", type=int, help="random seed (overrides the config)")
     p.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
@@ -44,7 +48,9 @@ def with_overrides(config: SimulationConfig, **changes: int | None) -> Simulatio
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = read_config(args.config)
+        if args.profile and args.config:
+            raise ConfigError("give a config file or --profile, not both")
+        config = read_profile(args.profile).config if args.profile else read_config(args.config)
         config = with_overrides(config, rounds=args.rounds, seed=args.seed)
         chart = resolve_playing(config.strategy, config.rules)
     except (ConfigError, msgspec.ValidationError, ValueError) as exc:

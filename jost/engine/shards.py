@@ -68,6 +68,7 @@ def run_shard(
         out,
         bins,
         trips,
+        np.zeros(k.SCRATCH_SHAPE, np.int64),
     )
     by_count = {}
     if game.counting:
