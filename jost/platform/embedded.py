@@ -12,6 +12,8 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import uuid
+from collections.abc import Iterable
 
 import confluent_kafka
 
@@ -58,6 +60,24 @@ def _load_librdkafka() -> ctypes.CDLL:
     return lib
 
 
+LOG_ID_TOPIC_PREFIX = "jost.log-id."
+"""An embedded cluster has one empty topic named this prefix plus a fresh uuid: the identity of
+its log. The cluster id the mock reports cannot serve: it is derived from the address of the
+cluster's memory, which the next cluster created in the same process often reuses, so a new,
+empty log would look like the old one and a projection would keep the old log's offsets."""
+
+
+def log_identity(cluster_id: str | None, topic_names: Iterable[str]) -> str:
+    """The identity of the log a broker holds: the cluster id, plus the embedded log's id where
+    there is one (Redpanda and Kafka report a unique cluster id of their own)."""
+    marks = sorted(
+        name.removeprefix(LOG_ID_TOPIC_PREFIX)
+        for name in topic_names
+        if name.startswith(LOG_ID_TOPIC_PREFIX)
+    )
+    return "/".join([cluster_id or "unknown", *marks])
+
+
 class EmbeddedBroker:
     """One in-process mock cluster. Use as a context manager, or call ``close()``."""
 
@@ -79,6 +99,8 @@ class EmbeddedBroker:
         # Admin calls the mock cannot serve then fail at once instead of timing out.
         self._lib.rd_kafka_mock_set_controller_id(self._mc, 1)
         self.bootstrap: str = self._lib.rd_kafka_mock_cluster_bootstraps(self._mc).decode()
+        self.log_id = uuid.uuid4().hex
+        self.create_topic(LOG_ID_TOPIC_PREFIX + self.log_id, 1)
 
     def create_topic(self, name: str, partitions: int) -> None:
         err = self._lib.rd_kafka_mock_topic_create(self._mc, name.encode(), partitions, 1)

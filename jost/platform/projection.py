@@ -9,9 +9,11 @@ duplicate in the log (a shard run twice) is harmless.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import msgspec
@@ -81,22 +83,23 @@ class Projection:
         )
         return dict(rows)
 
-    def bind_log(self, topic: str, cluster_id: str) -> bool:
-        """Record which cluster's log the offsets of ``topic`` refer to; when it is another
-        cluster than last time, forget the old offsets (returns True then)."""
+    def bind_log(self, topic: str, log_id: str) -> bool:
+        """Record which log (``log_identity``: the cluster, and an embedded log's own id) the
+        offsets of ``topic`` refer to; when it is another log than last time, forget the old
+        offsets (returns True then). The column keeps its first name, cluster_id."""
         with self._lock:
             cur = self._con.cursor()
             row = cur.execute(
                 "SELECT cluster_id FROM projector_log WHERE topic = ?", [topic]
             ).fetchone()
-            if row is not None and row[0] == cluster_id:
+            if row is not None and row[0] == log_id:
                 return False
             cur.execute("BEGIN TRANSACTION")
             cur.execute("DELETE FROM projector_offsets WHERE topic = ?", [topic])
             cur.execute(
                 "INSERT INTO projector_log VALUES (?, ?) ON CONFLICT (topic) "
                 "DO UPDATE SET cluster_id = excluded.cluster_id",
-                [topic, cluster_id],
+                [topic, log_id],
             )
             cur.execute("COMMIT")
             return row is not None
@@ -105,55 +108,241 @@ class Projection:
         """Fold a batch in one transaction; returns how many new events it applied. Records
         that do not decode as events are skipped (their offsets still advance): the log is
         shared and a stray message must not stop the projection."""
-        applied = 0
+        next_offsets: dict[tuple[str, int], int] = {}
+        batch: list[_Logged] = []
+        seen: set[str] = set()
+        for rec in records:
+            next_offsets[(rec.topic, rec.partition)] = rec.offset + 1
+            try:
+                event = self._decoder.decode(rec.value)
+            except msgspec.DecodeError:
+                continue
+            if event.event_id not in seen:  # a copy inside the batch: the first one stands
+                seen.add(event.event_id)
+                batch.append(_Logged(event, rec.partition, rec.offset, rec.value))
         with self._lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                next_offsets: dict[tuple[str, int], int] = {}
-                for rec in records:
-                    next_offsets[(rec.topic, rec.partition)] = rec.offset + 1
-                    try:
-                        event = self._decoder.decode(rec.value)
-                    except msgspec.DecodeError:
-                        continue
-                    applied += _fold(cur, event, rec.partition, rec.offset, rec.value)
-                for (topic, partition), nxt in next_offsets.items():
+                new = _archive(cur, batch)
+                if _in_canonical_order(new):
+                    _fold_batch(cur, new)
+                else:
+                    for logged in new:
+                        _fold(cur, logged.event)
+                if next_offsets:
                     cur.execute(
-                        "INSERT INTO projector_offsets VALUES (?, ?, ?) ON CONFLICT "
-                        "(topic, log_partition) DO UPDATE SET next_offset = excluded.next_offset",
-                        [topic, partition, nxt],
+                        "INSERT INTO projector_offsets SELECT * FROM (SELECT "
+                        "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::BIGINT[])) "
+                        "ON CONFLICT (topic, log_partition) "
+                        "DO UPDATE SET next_offset = excluded.next_offset",
+                        [
+                            [topic for topic, _ in next_offsets],
+                            [partition for _, partition in next_offsets],
+                            list(next_offsets.values()),
+                        ],
                     )
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-        return applied
+        return len(new)
 
 
-def _fold(
-    cur: duckdb.DuckDBPyConnection, event: Event, partition: int, offset: int, raw: bytes
-) -> int:
-    at = utc_naive(event.at)
-    shard_index = getattr(event, "shard_index", None)
-    # The archive insert is also the duplicate check: a known event id inserts nothing.
-    new = cur.execute(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-        "RETURNING event_id",
+class _Logged(NamedTuple):
+    event: Event
+    partition: int
+    offset: int
+    raw: bytes
+
+
+def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logged]:
+    """Insert the batch into the events archive; returns, in log order, the events that were
+    not archived before. The archive insert is the duplicate check: a known id inserts
+    nothing."""
+    if not batch:
+        return []
+    inserted = cur.execute(
+        "INSERT INTO events SELECT * FROM (SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+        "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::BIGINT[]), "
+        "unnest(?::TIMESTAMP[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[])) "
+        "ON CONFLICT DO NOTHING RETURNING event_id",
         [
-            event.event_id,
-            event.job_id,
-            type(event).__name__,
-            shard_index,
-            partition,
-            offset,
-            at,
-            event.schema_version,
-            raw.decode(),
+            [b.event.event_id for b in batch],
+            [b.event.job_id for b in batch],
+            [type(b.event).__name__ for b in batch],
+            [getattr(b.event, "shard_index", None) for b in batch],
+            [b.partition for b in batch],
+            [b.offset for b in batch],
+            [utc_naive(b.event.at) for b in batch],
+            [b.event.schema_version for b in batch],
+            [b.raw.decode() for b in batch],
         ],
     ).fetchall()
-    if not new:
-        return 0
+    new = {event_id for (event_id,) in inserted}
+    return [b for b in batch if b.event.event_id in new]
+
+
+def _in_canonical_order(batch: list[_Logged]) -> bool:
+    """True when, per job, the batch holds at most one JobSubmitted, first among the job's
+    events, and at most one JobPlanned, before any of the job's shard events. Every log the
+    platform writes is in this order (the planner appends JobPlanned after reading
+    JobSubmitted and before requesting shards); in it the set-based fold of ``_fold_batch``
+    gives exactly what folding one event after the other gives (the other effects commute), so
+    a projection does not depend on how the log was cut into batches."""
+    seen: dict[str, set[str]] = {}
+    for logged in batch:
+        kinds = seen.setdefault(logged.event.job_id, set())
+        match logged.event:
+            case JobSubmitted():
+                if kinds:
+                    return False
+            case JobPlanned():
+                if kinds & {"JobPlanned", "ShardCompleted", "ShardFailed"}:
+                    return False
+        kinds.add(type(logged.event).__name__)
+    return True
+
+
+def _fold_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> None:
+    """The fold of a batch in canonical order (see ``_in_canonical_order``), a few statements
+    per batch instead of a few per event. Where the one-by-one fold lets the first fact win
+    (a shard's completion, a job's end) the first in log order is kept; where it lets the last
+    win (a shard's failure message) the last."""
+    submitted: list[JobSubmitted] = []
+    planned: list[JobPlanned] = []
+    failed: dict[tuple[str, int], ShardFailed] = {}
+    completed: dict[tuple[str, int], ShardCompleted] = {}
+    finished: dict[str, JobCompleted | JobFailed | JobCancelled] = {}
+    for logged in batch:
+        match event := logged.event:
+            case JobSubmitted():
+                submitted.append(event)
+            case JobPlanned():
+                planned.append(event)
+            case ShardFailed():
+                failed[(event.job_id, event.shard_index)] = event
+            case ShardCompleted():
+                completed.setdefault((event.job_id, event.shard_index), event)
+            case JobCompleted() | JobFailed() | JobCancelled():
+                finished.setdefault(event.job_id, event)
+
+    if submitted:
+        cur.execute(
+            "INSERT INTO jobs SELECT job_id, owner, 'submitted', rounds, seed, NULL, 0, ts, "
+            "NULL, NULL, idem_key, NULL, config FROM (SELECT unnest(?::VARCHAR[]) AS job_id, "
+            "unnest(?::VARCHAR[]) AS owner, unnest(?::BIGINT[]) AS rounds, "
+            "unnest(?::BIGINT[]) AS seed, unnest(?::TIMESTAMP[]) AS ts, "
+            "unnest(?::VARCHAR[]) AS idem_key, unnest(?::VARCHAR[]) AS config) "
+            "ON CONFLICT DO NOTHING",
+            [
+                [e.job_id for e in submitted],
+                [e.owner for e in submitted],
+                [e.config.rounds for e in submitted],
+                [e.config.seed for e in submitted],
+                [utc_naive(e.at) for e in submitted],
+                [e.idempotency_key for e in submitted],
+                [_json(e.config) for e in submitted],
+            ],
+        )
+    if planned:
+        cur.execute(
+            "UPDATE jobs SET shards_total = p.total, planned_at = p.ts, status = CASE WHEN "
+            "jobs.status = 'submitted' THEN 'running' ELSE jobs.status END FROM (SELECT "
+            "unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS total, "
+            "unnest(?::TIMESTAMP[]) AS ts) AS p WHERE jobs.job_id = p.job_id",
+            [
+                [e.job_id for e in planned],
+                [len(e.shard_rounds) for e in planned],
+                [utc_naive(e.at) for e in planned],
+            ],
+        )
+        pending = [(e.job_id, i, r) for e in planned for i, r in enumerate(e.shard_rounds)]
+        cur.execute(
+            "INSERT INTO shards SELECT job_id, shard_index, rounds, 'pending', NULL, NULL, NULL, "
+            "NULL FROM (SELECT unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS "
+            "shard_index, unnest(?::BIGINT[]) AS rounds) ON CONFLICT DO NOTHING",
+            [list(column) for column in zip(*pending, strict=True)] if pending else [[], [], []],
+        )
+    if failed:
+        # Before the completions: a failure never overrides a completed shard, and a later
+        # completion overrides a failure, whichever came first in the batch.
+        cur.execute(
+            "UPDATE shards SET status = 'failed', error = f.error FROM (SELECT "
+            "unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS shard_index, "
+            "unnest(?::VARCHAR[]) AS error) AS f WHERE shards.job_id = f.job_id AND "
+            "shards.shard_index = f.shard_index AND shards.status <> 'completed'",
+            [
+                [e.job_id for e in failed.values()],
+                [e.shard_index for e in failed.values()],
+                [e.error for e in failed.values()],
+            ],
+        )
+    if completed:
+        done = cur.execute(
+            "INSERT INTO shards SELECT job_id, shard_index, rounds, 'completed', ts, seconds, "
+            "NULL, stats FROM (SELECT unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS "
+            "shard_index, unnest(?::BIGINT[]) AS rounds, unnest(?::TIMESTAMP[]) AS ts, "
+            "unnest(?::DOUBLE[]) AS seconds, unnest(?::VARCHAR[]) AS stats) "
+            "ON CONFLICT (job_id, shard_index) DO UPDATE SET status = 'completed', "
+            "completed_at = excluded.completed_at, seconds = excluded.seconds, error = NULL, "
+            "stats = excluded.stats WHERE shards.status <> 'completed' RETURNING job_id",
+            [
+                [e.job_id for e in completed.values()],
+                [e.shard_index for e in completed.values()],
+                [e.rounds for e in completed.values()],
+                [utc_naive(e.at) for e in completed.values()],
+                [e.seconds for e in completed.values()],
+                [_json(e.stats) for e in completed.values()],
+            ],
+        ).fetchall()
+        # Only a shard completed for the first time counts.
+        counts = Counter(job_id for (job_id,) in done)
+        if counts:
+            cur.execute(
+                "UPDATE jobs SET shards_done = shards_done + c.n FROM (SELECT "
+                "unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS n) AS c "
+                "WHERE jobs.job_id = c.job_id",
+                [list(counts), list(counts.values())],
+            )
+    if finished:
+        statuses = {JobCompleted: "completed", JobFailed: "failed", JobCancelled: "cancelled"}
+        ended = cur.execute(
+            "UPDATE jobs SET status = t.status, finished_at = t.ts, error = t.error FROM (SELECT "
+            "unnest(?::VARCHAR[]) AS job_id, unnest(?::VARCHAR[]) AS status, "
+            "unnest(?::TIMESTAMP[]) AS ts, unnest(?::VARCHAR[]) AS error) AS t "
+            "WHERE jobs.job_id = t.job_id AND jobs.status NOT IN ('completed', 'failed', "
+            "'cancelled') RETURNING jobs.job_id",
+            [
+                list(finished),
+                [statuses[type(e)] for e in finished.values()],
+                [utc_naive(e.at) for e in finished.values()],
+                [e.reason if isinstance(e, JobFailed) else None for e in finished.values()],
+            ],
+        ).fetchall()
+        results = [e for (job_id,) in ended if isinstance(e := finished[job_id], JobCompleted)]
+        if results:
+            cur.execute(
+                "INSERT INTO results SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
+                "unnest(?::BIGINT[]), unnest(?::DOUBLE[]), unnest(?::DOUBLE[]), "
+                "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])) "
+                "ON CONFLICT DO NOTHING",
+                [
+                    [e.job_id for e in results],
+                    [e.summary.rounds for e in results],
+                    [e.summary.ev for e in results],
+                    [e.summary.ev_stderr for e in results],
+                    [utc_naive(e.at) for e in results],
+                    [_json(e.summary) for e in results],
+                    [_json(e.stats) for e in results],
+                ],
+            )
+
+
+def _fold(cur: duckdb.DuckDBPyConnection, event: Event) -> None:
+    """One event's effects (it is archived already): the reference fold, used for batches
+    that are not in canonical order."""
+    at = utc_naive(event.at)
     match event:
         case JobSubmitted():
             cur.execute(
@@ -228,7 +417,6 @@ def _fold(
             _finish(cur, event.job_id, "failed", at, event.reason)
         case JobCancelled():
             _finish(cur, event.job_id, "cancelled", at, None)
-    return 1
 
 
 def _finish(

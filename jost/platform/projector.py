@@ -16,6 +16,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from jost.platform.embedded import log_identity
 from jost.platform.projection import Projection, Record
 
 log = logging.getLogger(__name__)
@@ -40,16 +41,14 @@ def consumer_config(bootstrap: str) -> dict[str, Any]:
 def assign_from_stored(
     consumer: Consumer, projection: Projection, topic: str, timeout: float = 15.0
 ) -> list[int]:
-    cluster = consumer.list_topics(topic, timeout=timeout)
+    # All topics, not only ``topic``: an embedded log's identity is a topic of its own.
+    cluster = consumer.list_topics(timeout=timeout)
     metadata = cluster.topics.get(topic)
     if metadata is None or metadata.error is not None or not metadata.partitions:
         raise RuntimeError(f"topic {topic} does not exist (start the platform to create it)")
-    if projection.bind_log(topic, cluster.cluster_id or "unknown"):
-        log.warning(
-            "projector: %s is a new log (cluster %s); reading it from the start",
-            topic,
-            cluster.cluster_id,
-        )
+    identity = log_identity(cluster.cluster_id, cluster.topics)
+    if projection.bind_log(topic, identity):
+        log.warning("projector: %s is a new log (%s); reading it from the start", topic, identity)
     stored = projection.offsets(topic)
     partitions = sorted(metadata.partitions)
     consumer.assign([TopicPartition(topic, p, stored.get(p, OFFSET_BEGINNING)) for p in partitions])

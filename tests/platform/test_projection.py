@@ -5,27 +5,33 @@ pass, two passes and a replay give identical tables."""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from pathlib import Path
 
 import duckdb
 import msgspec
+import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from conftest import wait_for
 from engine_configs import SIMPLE_CHART
 
 from jost.contracts import (
     Event,
+    JobCancelled,
     JobCompleted,
+    JobFailed,
     JobPlanned,
     JobSubmitted,
     ShardCompleted,
+    ShardFailed,
     SimulationConfig,
     Strategy,
 )
 from jost.engine import merge, plan_shards, run_shard, summarize
-from jost.platform.embedded import EmbeddedBroker
+from jost.platform import projection as projection_module
+from jost.platform.embedded import EmbeddedBroker, log_identity
 from jost.platform.events import event_id, now
 from jost.platform.log import EventLog
 from jost.platform.migrations import MIGRATIONS_DIR, migration_files
@@ -182,6 +188,21 @@ def test_compare_notices_a_difference(broker: EmbeddedBroker, tmp_path: Path):
     assert result == {"jobs": False, "shards": True, "events": False, "results": False}
 
 
+def test_each_embedded_log_has_an_identity_of_its_own():
+    # The mock cluster's id comes from its memory address, which the next cluster in the same
+    # process often reuses: it alone cannot tell a new, empty log from the old one.
+    identities = []
+    for _ in range(8):
+        with EmbeddedBroker() as broker:
+            consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "ids"})
+            try:
+                cluster = consumer.list_topics(timeout=10)
+            finally:
+                consumer.close()
+            identities.append(log_identity(cluster.cluster_id, cluster.topics))
+    assert len(set(identities)) == 8
+
+
 def test_a_new_log_resets_the_stored_offsets(tmp_path: Path):
     facts = job_facts(8)
     with EmbeddedBroker() as first_log:
@@ -203,6 +224,92 @@ def test_a_new_log_resets_the_stored_offsets(tmp_path: Path):
     rows = projection.cursor().execute("SELECT count(*) FROM events").fetchall()
     assert rows == [(10,)]  # 3 archived from the first log, 7 from the second
     projection.close()
+
+
+def eventful_log() -> list[Event]:
+    """Jobs that end every way, with the odd cases the fold must get right: a shard that
+    fails and is then completed by another worker, two failure messages for one shard, a
+    shard completed twice under different ids, shards finishing after a cancel, a JobPlanned
+    that comes after the cancel, two terminal facts, and facts of a job never submitted."""
+    done, cancelled, failed, planned_late = (job_facts(seed) for seed in (21, 22, 23, 24))
+
+    def fact(kind: type, job: Event, shard: int | None = None, tag: str = "", **fields) -> Event:
+        return kind(
+            event_id=event_id(job.job_id, f"{kind.__name__}{tag}", shard),
+            job_id=job.job_id,
+            at=now(),
+            **({"shard_index": shard} if shard is not None else {}),
+            **fields,
+        )
+
+    d0 = done[0]
+    log = done[:2]
+    log += [fact(ShardFailed, d0, 0, error="worker lost"), done[2]]  # failed, then completed
+    log += [fact(ShardFailed, d0, 1, error="first"), fact(ShardFailed, d0, 1, "b", error="last")]
+    log += [done[3], msgspec.structs.replace(done[3], event_id="another id", seconds=9.0)]
+    log += [*done[4:], fact(JobCancelled, d0)]  # cancelled after completing: stays completed
+    c0 = cancelled[0]
+    log += [c0, fact(JobCancelled, c0), cancelled[1], *cancelled[2:4], cancelled[-1]]
+    f0 = failed[0]
+    log += [*failed[:3], fact(ShardFailed, f0, 1, error="bad config")]
+    log += [fact(JobFailed, f0, reason="shard 1 failed: bad config", shard_index=1), failed[3]]
+    log += [planned_late[0], fact(JobFailed, planned_late[0], reason="gave up"), planned_late[1]]
+    log += job_facts(25)[1:]  # its JobSubmitted never came
+    return log
+
+
+def fold(path: Path, records: list[Record], cuts: list[int], one_by_one: bool = False) -> None:
+    projection = Projection(path)
+    try:
+        for start, end in zip([0, *cuts], [*cuts, len(records)], strict=True):
+            projection.apply(records[start:end])
+    finally:
+        projection.close()
+
+
+def test_the_batched_fold_equals_the_fold_one_event_at_a_time(tmp_path: Path, monkeypatch):
+    records = [
+        Record(TOPICS.events, 0, i, msgspec.json.encode(e)) for i, e in enumerate(eventful_log())
+    ]
+    n = len(records)
+    with monkeypatch.context() as reference:
+        # Every batch takes the one-event-at-a-time path: the reference.
+        reference.setattr(projection_module, "_in_canonical_order", lambda batch: False)
+        fold(tmp_path / "reference.duckdb", records, [])
+    fold(tmp_path / "whole.duckdb", records, [])
+    fold(tmp_path / "single.duckdb", records, list(range(1, n)))
+    rng = random.Random(3)
+    fold(tmp_path / "cut.duckdb", records, sorted(rng.sample(range(1, n), 9)))
+    expected = tables(tmp_path / "reference.duckdb")
+    statuses = sorted(row[2] for row in expected["jobs"])
+    assert statuses == ["cancelled", "completed", "failed", "failed"]  # job 25 has no row
+    assert len(expected["results"]) == 1 and len(expected["events"]) == n
+    for name in ("whole", "single", "cut"):
+        assert tables(tmp_path / f"{name}.duckdb") == expected, name
+
+
+@pytest.mark.parametrize("case", ["failed shard before the plan", "plan before the submit"])
+def test_a_batch_out_of_canonical_order_is_folded_one_event_at_a_time(case: str, tmp_path: Path):
+    facts = job_facts(31)
+    submitted, planned, shards = facts[0], facts[1], facts[2:-1]
+    if case == "failed shard before the plan":
+        # Folded one by one the failure finds no shard row and the plan then adds it pending;
+        # folded as a set the plan would come first and the shard would end up failed.
+        failure = ShardFailed(
+            event_id=event_id(submitted.job_id, "ShardFailed", 0),
+            job_id=submitted.job_id,
+            at=now(),
+            shard_index=0,
+            error="lost",
+        )
+        odd = [submitted, failure, planned, *shards[1:]]
+    else:
+        # One by one the plan finds no job row yet and changes nothing.
+        odd = [planned, submitted, *shards]
+    records = [Record(TOPICS.events, 0, i, msgspec.json.encode(e)) for i, e in enumerate(odd)]
+    fold(tmp_path / "whole.duckdb", records, [])
+    fold(tmp_path / "single.duckdb", records, list(range(1, len(records))))
+    assert tables(tmp_path / "whole.duckdb") == tables(tmp_path / "single.duckdb")
 
 
 def test_migrations_apply_once_in_order(tmp_path: Path):
