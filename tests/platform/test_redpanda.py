@@ -30,9 +30,13 @@ def _docker_reason() -> str | None:
 
 @pytest.fixture(scope="module")
 def redpanda() -> Iterator[str]:
-    kafka = pytest.importorskip(
-        "testcontainers.kafka", reason="testcontainers is not installed (testcontainers[kafka])"
+    pytest.importorskip(
+        "testcontainers", reason="testcontainers is not installed (testcontainers[kafka])"
     )
+    try:  # 4.x moved the module; the old name still works there, with a warning
+        from testcontainers.community import kafka
+    except ImportError:
+        from testcontainers import kafka
     if reason := _docker_reason():
         pytest.skip(reason)
     with kafka.RedpandaContainer(REDPANDA_IMAGE) as container:
