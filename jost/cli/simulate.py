@@ -86,8 +86,36 @@ def run(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(msgspec.json.encode(out).decode() + "\n")
     else:
-        Console().print(result_table(config, summary, chart.name or "custom", seconds))
+        out = Console()
+        out.print(result_table(config, summary, chart.name or "custom", seconds))
+        if summary.by_true_count:
+            out.print(count_table(summary))
     return 0
+
+
+def count_table(s: Summary, low: int = -6, high: int = 10) -> Table:
+    """EV by the count at the bet, with a bar per count: where the edge comes from."""
+    t = Table(title="by count at the bet", header_style="bold")
+    for name in ("count", "frequency", "avg bet", "EV ± SE"):
+        t.add_column(name, justify="right")
+    t.add_column("EV", justify="left")
+    rows = [r for r in s.by_true_count if low <= r.true_count <= high and r.rounds]
+    scale = max((abs(r.ev) for r in rows), default=0.0) or 1.0
+    for r in rows:
+        width = round(abs(r.ev) / scale * 20)
+        bar = (
+            ("[red]" + "█" * width + "[/red]")
+            if r.ev < 0
+            else ("[green]" + "█" * width + "[/green]")
+        )
+        t.add_row(
+            f"{r.true_count:+d}",
+            f"{r.frequency * 100:.2f}%",
+            f"{r.avg_bet:g}",
+            f"{r.ev * 100:+.2f}% ± {r.ev_stderr * 100:.2f}%",
+            bar,
+        )
+    return t
 
 
 def result_table(config: SimulationConfig, s: Summary, chart: str, seconds: float) -> Table:
@@ -106,6 +134,35 @@ def result_table(config: SimulationConfig, s: Summary, chart: str, seconds: floa
     t.add_row("EV per round (units)", f"{s.ev_per_round:+.5f}")
     t.add_row("SD per round (units)", f"{s.sd_per_round:.4f}")
     t.add_row("total / initial wager", f"{s.wager_ratio:.4f}")
+    if config.strategy.count is not None or config.betting.wonging is not None:
+        t.add_row("rounds dealt / played", f"{s.rounds_dealt:,} / {s.rounds:,}")
+        t.add_row("average initial bet (units)", f"{s.avg_bet:.3f}")
+    t.add_row("win per 100 rounds (units)", f"{s.win_per_100:+.3f}")
+    t.add_row("SD per 100 rounds (units)", f"{s.sd_per_100:.3f}")
+    t.add_row(
+        f"win / SD per hour ({config.table.rounds_per_hour:g} rounds)",
+        f"{s.ev_per_hour:+.3f} / {s.sd_per_hour:.3f}",
+    )
+    t.add_row("DI / SCORE", f"{s.di:+.3f} / {s.score:+.2f}")
+    t.add_row("N0 (rounds)", f"{s.n0:,.0f}" if s.n0 is not None else "-")
+    if s.risk is not None:
+        r = s.risk
+        t.add_row(f"risk of ruin, {r.bankroll:g} units", f"{r.ror_formula * 100:.2f}% (formula)")
+        simulated = (
+            f", {r.trip_ror_simulated * 100:.2f}% ± {r.trip_ror_stderr * 100:.2f}% simulated "
+            f"over {r.trips:,} trips"
+            if r.trip_ror_simulated is not None
+            else ""
+        )
+        t.add_row(
+            f"  within a trip of {r.trip_rounds:,} rounds",
+            f"{r.trip_ror_formula * 100:.2f}% (formula){simulated}",
+        )
+        if r.quantiles:
+            q = r.quantiles
+            t.add_row(
+                "  trip result 5% / 50% / 95%", f"{q['p05']:+g} / {q['p50']:+g} / {q['p95']:+g}"
+            )
     for name, value in s.frequencies.items():
         t.add_row(f"{name.replace('_', ' ')} per round", f"{value * 100:.3f}%")
     t.add_row("time", f"{seconds:.2f} s ({s.rounds / seconds / 1e6:.2f} M rounds/s)")
