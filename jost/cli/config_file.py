@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from importlib.resources import files
 from pathlib import Path
 
 import msgspec
 
+from jost import defaults
 from jost.contracts import Profile, SimulationConfig, decode_config
 
-DEFAULT_GAME = "default.json"
+DEFAULT_GAME = "default"
 
 
 class ConfigError(Exception):
@@ -20,8 +20,8 @@ class ConfigError(Exception):
 def read_config(path: str | None) -> SimulationConfig:
     """Decode and validate ``path`` (the shipped default game when None)."""
     if path is None:
-        data = (files("jost.defaults") / "games" / DEFAULT_GAME).read_bytes()
-        source = f"default game ({DEFAULT_GAME})"
+        data = defaults.read("games", DEFAULT_GAME)
+        source = f"default game ({DEFAULT_GAME}.json)"
     else:
         try:
             data = Path(path).read_bytes()
@@ -34,22 +34,16 @@ def read_config(path: str | None) -> SimulationConfig:
         raise ConfigError(f"{source}: invalid config: {exc}") from exc
 
 
-def profile_names() -> list[str]:
-    folder = files("jost.defaults") / "profiles"
-    return sorted(
-        e.name.removesuffix(".json") for e in folder.iterdir() if e.name.endswith(".json")
-    )
+def profile_names() -> tuple[str, ...]:
+    return defaults.names("profiles")
 
 
 def read_profile(name: str) -> Profile:
     """A shipped profile by name."""
-    if name not in profile_names():
-        raise ConfigError(f"unknown profile {name!r}; shipped: {', '.join(profile_names())}")
-    data = (files("jost.defaults") / "profiles" / f"{name}.json").read_bytes()
     try:
-        return msgspec.json.decode(data, type=Profile)
-    except msgspec.DecodeError as exc:
-        raise ConfigError(f"profile {name}: invalid: {exc}") from exc
+        return defaults.load("profiles", name, Profile, "--profile")
+    except ValueError as exc:  # an unknown name, or a shipped file that does not decode
+        raise ConfigError(str(exc)) from exc
 
 
 def fail(message: str) -> int:

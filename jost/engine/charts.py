@@ -9,11 +9,7 @@ and the hole-card rule pick the chart.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib.resources import files
-
-import msgspec
-
+from jost import defaults
 from jost.contracts import Chart, Rules, Strategy
 
 _CHART_DIR = "charts"
@@ -38,33 +34,16 @@ def chart_name_for(rules: Rules) -> str:
     return f"{decks}-{soft17}{suffix}"
 
 
-@lru_cache(maxsize=1)
-def _shipped() -> tuple[str, ...]:
-    directory = files("jost.defaults") / _CHART_DIR
-    return tuple(
-        sorted(
-            entry.name.removesuffix(".json")
-            for entry in directory.iterdir()
-            if entry.is_file() and entry.name.endswith(".json")
-        )
-    )
-
-
 def chart_names() -> list[str]:
     """The names of the shipped charts, sorted: every ``<name>.json`` in the package, so a
     chart added as data needs no code change. A fresh list, so callers may modify it."""
-    return list(_shipped())
+    return list(defaults.names(_CHART_DIR))
 
 
-@lru_cache(maxsize=32)
 def load_chart(name: str) -> Chart:
     """The shipped chart called ``name``, decoded and validated once, then cached (a Chart is
     frozen, so sharing one instance is safe). An unknown name raises ``ValueError``."""
-    known = _shipped()
-    if name not in known:
-        raise ValueError(f"unknown chart {name!r}; the shipped charts are {', '.join(known)}")
-    data = (files("jost.defaults") / _CHART_DIR / f"{name}.json").read_bytes()
-    return msgspec.json.decode(data, type=Chart)
+    return defaults.load(_CHART_DIR, name, Chart, "strategy.playing")
 
 
 def resolve_playing(strategy: Strategy, rules: Rules) -> Chart:
@@ -82,7 +61,7 @@ def resolve_playing(strategy: Strategy, rules: Rules) -> Chart:
         from jost.engine.exact import derive_chart
 
         return derive_chart(rules)
-    known = _shipped()
+    known = defaults.names(_CHART_DIR)
     if playing not in known:
         raise ValueError(
             f"strategy.playing: unknown chart {playing!r}; use 'basic', 'derived', a chart "

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from functools import cache
-from importlib.resources import files
 from typing import NamedTuple
 
-import msgspec
 import numpy as np
 
+from jost import defaults
 from jost.contracts import (
     TICKS_PER_UNIT,
     CountSystem,
@@ -26,43 +24,20 @@ BALANCED_RANGE = 30
 """True counts beyond +-30 are gathered into the end bins (they almost never occur)."""
 
 
-def _names(folder: str) -> tuple[str, ...]:
-    directory = files("jost.defaults") / folder
-    return tuple(
-        sorted(
-            e.name.removesuffix(".json") for e in directory.iterdir() if e.name.endswith(".json")
-        )
-    )
-
-
 def count_system_names() -> tuple[str, ...]:
-    return _names("counts")
+    return defaults.names("counts")
 
 
 def deviation_set_names() -> tuple[str, ...]:
-    return _names("deviations")
+    return defaults.names("deviations")
 
 
-@cache
 def load_count_system(name: str) -> CountSystem:
-    if name not in count_system_names():
-        raise ValueError(
-            f"strategy.count.system: unknown count system {name!r}; "
-            f"shipped: {', '.join(count_system_names())}"
-        )
-    data = (files("jost.defaults") / "counts" / f"{name}.json").read_bytes()
-    return msgspec.json.decode(data, type=CountSystem)
+    return defaults.load("counts", name, CountSystem, "strategy.count.system")
 
 
-@cache
 def load_deviation_set(name: str) -> DeviationSet:
-    if name not in deviation_set_names():
-        raise ValueError(
-            f"strategy.deviations: unknown deviation set {name!r}; "
-            f"shipped: none, {', '.join(deviation_set_names())}"
-        )
-    data = (files("jost.defaults") / "deviations" / f"{name}.json").read_bytes()
-    return msgspec.json.decode(data, type=DeviationSet)
+    return defaults.load("deviations", name, DeviationSet, "strategy.deviations")
 
 
 def resolve_count(config: SimulationConfig) -> CountSystem | None:
