@@ -614,6 +614,9 @@ class JobResult(Struct, frozen=True, kw_only=True):
     job_id: str
     summary: Summary
     stats: ShardStats
+    exact: ExactComparison | None = None
+    """The exact EV of the same play beside the simulated one, where the analyzer applies:
+    flat-bet chart play without a count (None otherwise)."""
 
 
 class JobPage(Struct, frozen=True, kw_only=True):
@@ -654,3 +657,53 @@ class SqlResult(Struct, frozen=True, kw_only=True):
 class Health(Struct, frozen=True, kw_only=True):
     status: Literal["ok"] = "ok"
     events_applied: int = 0
+
+
+# -- Exact analysis (issue 8) -------------------------------------------------------------------
+
+PostSplit = Literal["per_hand_split_count", "pre_split", "first_split"]
+"""Play of split hands in composition-dependent EVs (``jost.engine.exact``)."""
+
+
+class ExactQuery(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``POST /api/exact/`` with a shoe composition: rules, the counts left per rank (``A``,
+    ``2``..``9``, ``T``; a missing rank has none left), and optionally the chart to value.
+    Without a shoe the body may as well be a complete SimulationConfig."""
+
+    rules: Rules = Rules()
+    shoe: dict[str, int] | None = None
+    strategy: Strategy = Strategy()
+
+
+class ExactAnswer(Struct, frozen=True, kw_only=True):
+    """The exact result: fractions of the initial bet per round (-0.0043: a 0.43% edge).
+    ``ev_basic`` values ``chart``, the chart the simulator would play for the request's
+    ``strategy.playing`` (``basic``: the shipped chart for the rules); ``ev_derived`` the
+    chart derived for the rules, returned as ``derived_chart`` when asked for."""
+
+    ev_composition_dependent: float
+    ev_basic: float
+    chart: str
+    ev_derived: float
+    post_split: PostSplit
+    post_split_description: str
+    shoe: list[int]
+    """Counts per rank A, 2..9, ten-valued."""
+    ev_by_upcard: dict[str, dict[str, float]]
+    seconds: float
+    derived_chart: Chart | None = None
+
+
+class ExactComparison(Struct, frozen=True, kw_only=True):
+    """A job's simulated EV against the exact EV of the chart it played, off the top of a full
+    shoe. ``difference_se`` is (simulated - exact) / standard error. ``off_the_top`` is True
+    when the job shuffles every round, so both estimate the same number; with a cut card or
+    a continuous shuffler the simulated EV also holds the effect of the shuffle, so a gap of a
+    few standard errors there is not by itself an error."""
+
+    ev_exact: float
+    chart: str
+    ev_simulated: float
+    ev_stderr: float
+    difference_se: float
+    off_the_top: bool

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from jost.platform.api.exact import ExactController
 from jost.platform.api.jobs import JobsController
 from jost.platform.api.meta import SqlController, defaults, health
 from jost.platform.api.openapi import ChartSchemas
@@ -32,7 +33,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             services.close()
 
     return Litestar(
-        route_handlers=[JobsController, SqlController, defaults, health],
+        route_handlers=[JobsController, SqlController, ExactController, defaults, health],
         lifespan=[lifespan],
         exception_handlers={Exception: problem_handler},
         request_max_body_size=MAX_BODY_BYTES,

@@ -22,6 +22,7 @@ from jost.contracts import (
     SubmitAccepted,
 )
 from jost.platform.api.auth import Principal, principal_dependency
+from jost.platform.api.exact import with_exact
 from jost.platform.api.openapi import SubmitOperation
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.queries import (
@@ -136,7 +137,7 @@ class JobsController(Controller):
                 field="job_id",
                 slug="no-result-yet",
             )
-        return result
+        return with_exact(result, job_config(services.projection.cursor(), principal.owner, job_id))
 
     @get("/jobs/", sync_to_thread=True)
     def jobs(
