@@ -246,8 +246,9 @@ class DeviationSet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
 
 
 class Strategy(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """``playing``: "basic" (the shipped chart for the rules), the name of a shipped chart, or
-    a chart of the player's own. ``count``: the counting system (none: no count is kept).
+    """``playing``: "basic" (the shipped chart for the rules), "derived" (the chart the exact
+    analyzer derives for the rules), the name of a shipped chart, or a chart of the player's
+    own. ``count``: the counting system (none: no count is kept).
     ``deviations``: "none", a shipped set's name, or index plays of the player's own."""
 
     playing: str | Chart = "basic"
