@@ -5,7 +5,8 @@
   read-your-writes wait, not the engine);
 - projector: events per second folding a backlog of a job log into a fresh DuckDB file;
 - tiny job: seconds from submit to completed (one shard of 1,000 rounds, one worker);
-- large job: rounds per second of the default game with 1 worker, then 2 workers.
+- large job: rounds per second of the default game with 1 worker, then 2 workers (best of
+  two runs after a warm-up job).
 
     python benchmarks/platform.py [--submits N] [--clients C] [--projector-jobs J]
                                   [--large-rounds R] [--json]
@@ -228,10 +229,15 @@ def bench_large_job(platform: EmbeddedPlatform, rounds: int, shard_rounds: int) 
     ) as client:
         # Every worker loads the kernel before the clock starts (8 shards spread over them).
         wait_completed(client, submit(client, warm), 120)
-        started = time.perf_counter()
-        job_id = submit(client, body)
-        wait_completed(client, job_id, 600, poll=0.02)
-        seconds = time.perf_counter() - started
+        # Best of two: a worker that joins the group late (still starting when the warm-up ran)
+        # makes the group rebalance, which stalls every member for seconds during the first.
+        runs = []
+        for seed in (11, 12):
+            started = time.perf_counter()
+            job_id = submit(client, {**body, "seed": seed})
+            wait_completed(client, job_id, 600, poll=0.02)
+            runs.append((time.perf_counter() - started, job_id))
+        seconds, job_id = min(runs)
         events = client.get(f"/api/jobs/{job_id}/events/").json()["events"]
     # Each shard's own run time, as its worker measured it: when it grows with the number of
     # workers, the workers did not each have a core (other processes on this shared machine).
@@ -242,6 +248,7 @@ def bench_large_job(platform: EmbeddedPlatform, rounds: int, shard_rounds: int) 
         "seconds": seconds,
         "rounds_per_second": rounds / seconds,
         "shard_rounds_per_second": per_worker,
+        "runs_seconds": [round(r, 3) for r, _ in runs],
     }
 
 
@@ -304,7 +311,8 @@ def main() -> int:
         print(f"large job, {workers} worker{'s' if workers > 1 else ''}: "
               f"{r['rounds_per_second'] / 1e6:.2f} M rounds/s ({r['rounds']:,} rounds in "
               f"{r['seconds']:.2f} s; each shard ran at "
-              f"{r['shard_rounds_per_second'] / 1e6:.2f} M rounds/s)")  # fmt: skip
+              f"{r['shard_rounds_per_second'] / 1e6:.2f} M rounds/s; "
+              f"runs {r['runs_seconds']} s)")  # fmt: skip
     print(f"2 workers / 1 worker: {out['speedup_2_workers']:.2f}x")
     print(f"load average before / after: {out['load_average_1min']} on {out['cpus']} cores")
     print(f"reproduce: {out['command']}")
