@@ -15,15 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
-
-# Python puts this script's folder first on sys.path, where benchmarks/platform.py would shadow
-# the standard library's platform module (which msgspec and numba import): drop that entry.
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-    del sys.path[0]
 
 from jost.contracts import Rules
 from jost.engine.exact import analyze

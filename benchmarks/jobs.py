@@ -8,24 +8,18 @@
 - large job: rounds per second of the default game with 1 worker, then 2 workers (best of
   two runs after a warm-up job).
 
-    python benchmarks/platform.py [--submits N] [--clients C] [--projector-jobs J]
+    python benchmarks/jobs.py [--submits N] [--clients C] [--projector-jobs J]
                                   [--large-rounds R] [--json]
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Python puts this script's folder first on sys.path, where this file, platform.py, would shadow
-# the standard library's `platform` module that uuid, httpx and numba import.
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-    del sys.path[0]
-
 import argparse
 import asyncio
+import os
 import shlex
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -273,7 +267,7 @@ def main() -> int:
     parser.add_argument("--large-shard-rounds", type=int, default=1_000_000)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    command = "python benchmarks/platform.py " + shlex.join(sys.argv[1:])
+    command = "python benchmarks/jobs.py " + shlex.join(sys.argv[1:])
 
     out: dict[str, Any] = {"command": command.strip(), "cpus": os.cpu_count()}
     load_before = os.getloadavg()[0]
