@@ -157,9 +157,21 @@ def run(args: argparse.Namespace) -> int:
             seconds=round(seconds, 3),
             job_id=job_id,
         )
+        if result.exact is not None:
+            out["exact"] = msgspec.to_builtins(result.exact)
         sys.stdout.write(msgspec.json.encode(out).decode() + "\n")
     else:
-        Console().print(result_table(config, result.summary, chart.name or "custom", seconds))
+        table = result_table(config, result.summary, chart.name or "custom", seconds)
+        if result.exact is not None:
+            x = result.exact
+            where = (
+                "off the top" if x.off_the_top else "off the top; the shuffle adds its own effect"
+            )
+            table.add_row(
+                f"exact EV ({where})",
+                f"{x.ev_exact * 100:+.4f}% (simulated is {x.difference_se:+.2f} SE from it)",
+            )
+        Console().print(table)
         print(f"job {job_id}; results kept in {data_dir / 'projection.duckdb'}")
     return 0
 
