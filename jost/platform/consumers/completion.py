@@ -98,11 +98,8 @@ def register_completion(broker: KafkaBroker, event_log: EventLog, timing: GroupT
     @broker.subscriber(
         event_log.topics.events,
         group_id=COMPLETION_GROUP,
-        auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,  # never acked: see the module docstring
-        session_timeout_ms=timing.session_timeout_ms,
-        heartbeat_interval_ms=timing.heartbeat_interval_ms,
-        fetch_max_wait_ms=timing.fetch_max_wait_ms,
+        **timing.subscriber_options(),
     )
     async def on_event(msg: KafkaMessage) -> None:
         try:

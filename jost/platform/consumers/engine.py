@@ -60,11 +60,8 @@ def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTimin
     @broker.subscriber(
         event_log.topics.shards,
         group_id=ENGINE_GROUP,
-        auto_offset_reset="earliest",
         ack_policy=AckPolicy.ACK,
-        session_timeout_ms=timing.session_timeout_ms,
-        heartbeat_interval_ms=timing.heartbeat_interval_ms,
-        fetch_max_wait_ms=timing.fetch_max_wait_ms,
+        **timing.subscriber_options(),
         max_poll_interval_ms=timing.max_poll_interval_ms,
         # Fetch little ahead: prefetched shards wait behind the running one.
         max_partition_fetch_bytes=64 * 1024,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from msgspec import Struct
 
 PLANNER_GROUP = "jost-planner"
@@ -20,3 +22,13 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
     fetch_max_wait_ms: int = 25
     """The embedded broker holds every fetch this long even when data is there: each hop of
     the pipeline (planner, worker, completion) waits up to this much."""
+
+    def subscriber_options(self) -> dict[str, Any]:
+        """The subscriber settings every group shares: read from the start of the log, and
+        these timings."""
+        return {
+            "auto_offset_reset": "earliest",
+            "session_timeout_ms": self.session_timeout_ms,
+            "heartbeat_interval_ms": self.heartbeat_interval_ms,
+            "fetch_max_wait_ms": self.fetch_max_wait_ms,
+        }

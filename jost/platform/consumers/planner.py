@@ -53,11 +53,8 @@ def register_planner(broker: KafkaBroker, event_log: EventLog, timing: GroupTimi
     @broker.subscriber(
         event_log.topics.events,
         group_id=PLANNER_GROUP,
-        auto_offset_reset="earliest",
         ack_policy=AckPolicy.ACK,
-        session_timeout_ms=timing.session_timeout_ms,
-        heartbeat_interval_ms=timing.heartbeat_interval_ms,
-        fetch_max_wait_ms=timing.fetch_max_wait_ms,
+        **timing.subscriber_options(),
     )
     async def on_event(msg: KafkaMessage) -> None:
         try:
