@@ -32,8 +32,7 @@ import msgspec
 from confluent_kafka import Producer
 
 from jost.cli.config_file import read_config
-from jost.cli.platform import EmbeddedPlatform, embedded_platform
-from jost.cli.run import _free_port
+from jost.cli.platform import EmbeddedPlatform, embedded_platform, free_port
 from jost.cli.simulate import with_overrides
 from jost.contracts import (
     Event,
@@ -250,7 +249,7 @@ def with_platform(workdir: Path, name: str, workers: int) -> Any:
     log = (workdir / f"{name}.log").open("wb")
     return log, embedded_platform(
         host="127.0.0.1",
-        port=_free_port(),
+        port=free_port(),
         data_dir=workdir / name,
         workers=workers,
         stop=threading.Event(),

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -117,6 +118,13 @@ def _admin_token(data_dir: Path) -> tuple[str, bool]:
     path.write_text(json.dumps({"admin_token": token}))
     path.chmod(0o600)
     return token, True
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def granian_command(host: str, port: int) -> list[str]:

@@ -8,7 +8,6 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -22,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jost.cli.config_file import ConfigError, fail, read_config
-from jost.cli.platform import EmbeddedPlatform, embedded_platform, stop_on_signals
+from jost.cli.platform import EmbeddedPlatform, embedded_platform, free_port, stop_on_signals
 from jost.cli.simulate import result_table, with_overrides
 from jost.contracts import JobResult, JobStatus, SimulationConfig
 from jost.engine.charts import resolve_playing
@@ -93,12 +92,6 @@ class Api:
         return msgspec.convert(self._call("GET", f"/api/results/{job_id}/"), JobResult)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         config = read_config(args.config)
@@ -122,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 platform = running.enter_context(
                     embedded_platform(
                         host="127.0.0.1",
-                        port=args.port or _free_port(),
+                        port=args.port or free_port(),
                         data_dir=data_dir,
                         workers=args.workers,
                         stop=stop,

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jost.cli.platform import JOST_COMMAND
+from jost.cli.platform import JOST_COMMAND, free_port, granian_command
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.settings import Topics
 from jost.platform.topics import create_embedded_topics
@@ -31,12 +29,6 @@ def broker() -> Iterator[EmbeddedBroker]:
     with EmbeddedBroker() as b:
         create_embedded_topics(b, Topics())
         yield b
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(bootstrap: str, data_dir: Path) -> dict[str, str]:
@@ -62,26 +54,13 @@ def stop_process(proc: subprocess.Popen, timeout: float = 20.0) -> None:
 
 class ApiServer:
     def __init__(self, bootstrap: str, data_dir: Path, log_path: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.db_path = data_dir / "projection.duckdb"
         self._log = log_path.open("wb")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "asgi",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                "jost.platform.api.app:create_app",
-            ],
+            granian_command("127.0.0.1", self.port),
             env=_env(bootstrap, data_dir),
             stdout=self._log,
             stderr=subprocess.STDOUT,

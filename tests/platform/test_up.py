@@ -10,14 +10,14 @@ import subprocess
 from pathlib import Path
 
 import httpx
-from conftest import REPO, _free_port, wait_for
+from conftest import REPO, wait_for
 from engine_configs import config
 
-from jost.cli.platform import JOST_COMMAND
+from jost.cli.platform import JOST_COMMAND, free_port
 
 
 def test_up_runs_a_job_and_stops_on_sigterm(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     out = tmp_path / "up.log"
     env = {k: v for k, v in os.environ.items() if k not in ("JOST_TOKEN", "PORT")}
     env["PYTHONUNBUFFERED"] = "1"
