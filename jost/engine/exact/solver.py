@@ -104,6 +104,38 @@ def _split_value(pair: int, top: int, v: np.ndarray, ph: np.ndarray) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _split_values(
+    values: np.ndarray,
+    shoe: np.ndarray,
+    top: np.ndarray,
+    kmax: int,
+    l_two: np.ndarray,
+    idx: np.ndarray,
+    ph: np.ndarray,
+    max_hands: int,
+    out: np.ndarray,
+) -> None:
+    """Each pair's split value into ``out`` (NaN where it cannot be split), the split hands
+    worth ``values`` (per hand of the lattice) once complete: the composition-dependent
+    values, or the chart's."""
+    out[:] = np.nan
+    if max_hands < 2:
+        return
+    vv = np.zeros((max_hands + 2, 10))
+    for p in range(10):
+        if shoe[p] < 2:
+            continue
+        vv[:, :] = 0.0
+        for h in range(2, top[p] + 1):
+            c = 1 + p * kmax + h - 2
+            for r in range(10):
+                i = l_two[p, r]
+                if i >= 0 and idx[c, i] >= 0:
+                    vv[h, r] = values[idx[c, i]]
+        out[p] = _split_value(p, top[p], vv, ph[p])
+
+
+@njit(cache=True, nogil=True)
 def _split_levels(pair: int, top: int, ph: np.ndarray) -> np.ndarray:
     """Expected number of draws made at each level h of the split process."""
     pi = np.zeros((top + 2, top + 2))
@@ -386,19 +418,7 @@ def solve_upcard(
                     ph[p, h, r] = avail / rest
 
     split_cd = np.full(10, np.nan)
-    vv = np.zeros((max_hands + 2, 10))
-    if max_hands >= 2:
-        for p in range(10):
-            if shoe[p] < 2:
-                continue
-            vv[:, :] = 0.0
-            for h in range(2, top[p] + 1):
-                c = 1 + p * kmax + h - 2
-                for r in range(10):
-                    i = l_two[p, r]
-                    if i >= 0 and idx[c, i] >= 0:
-                        vv[h, r] = split_v[idx[c, i]]
-            split_cd[p] = _split_value(p, top[p], vv, ph[p])
+    _split_values(split_v, shoe, top, kmax, l_two, idx, ph, max_hands, split_cd)
 
     # The two-card hands: probabilities and round values.
     pbj = np.zeros((10, 10))
@@ -562,18 +582,7 @@ def solve_upcard(
                     cval[e] = stand[e]
 
         # Splits under the chart, then (deriving) the pair and surrender decisions.
-        if max_hands >= 2:
-            for p in range(10):
-                if shoe[p] < 2:
-                    continue
-                vv[:, :] = 0.0
-                for h in range(2, top[p] + 1):
-                    c = 1 + p * kmax + h - 2
-                    for r in range(10):
-                        i = l_two[p, r]
-                        if i >= 0 and idx[c, i] >= 0:
-                            vv[h, r] = cval[idx[c, i]]
-                split_ch[p] = _split_value(p, top[p], vv, ph[p])
+        _split_values(cval, shoe, top, kmax, l_two, idx, ph, max_hands, split_ch)
         if not derive:
             break
         for p in range(10):
