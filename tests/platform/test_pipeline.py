@@ -83,40 +83,23 @@ def test_job_completes_over_http_equal_to_local_engine_and_replays(
     # Replay the log into a new file and compare it, table by table, with the live one.
     api.stop()  # DuckDB: the live file can be opened only once its owner closed it
     env = {**os.environ, "JOST_BOOTSTRAP": broker.bootstrap}
-    replayed = subprocess.run(
-        [
-            *JOST_COMMAND,
-            "replay",
-            "--into",
-            str(tmp_path / "replay.duckdb"),
-            "--compare",
-            str(api.db_path),
-        ],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def replay(into: str, *options: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*JOST_COMMAND, "replay", "--into", str(tmp_path / into), *options],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    replayed = replay("replay.duckdb", "--compare", str(api.db_path))
     print(replayed.stdout, replayed.stderr)
     assert replayed.returncode == 0
     for table in ("jobs", "shards", "events", "results"):
         assert f"{table:8} equal" in replayed.stdout
-    archived = subprocess.run(
-        [
-            *JOST_COMMAND,
-            "replay",
-            "--into",
-            str(tmp_path / "archive.duckdb"),
-            "--from-archive",
-            str(api.db_path),
-        ],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    archived = replay("archive.duckdb", "--from-archive", str(api.db_path))
     assert archived.returncode == 0, archived.stdout + archived.stderr
     assert archived.stdout.count("equal") == 4
 

@@ -2,9 +2,10 @@
 thread (the numba kernel releases the GIL, the event loop keeps serving the group) and appends
 ShardCompleted or ShardFailed.
 
-The offset is committed only after the result is in the log (AckPolicy.ACK): a worker killed
-mid-shard leaves the shard uncommitted and the group hands it to another member. Shards are
-deterministic, so a shard run twice yields the same ShardCompleted (same id, same stats).
+The offset is committed only after the result is in the log, and only the handled message's
+(``commit_message``): a worker killed mid-shard leaves the shard uncommitted and the group
+hands it to another member. Shards are deterministic, so a shard run twice yields the same
+ShardCompleted (same id, same stats).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from faststream.confluent.annotations import KafkaMessage
 
 from jost.contracts import ShardCompleted, ShardFailed, ShardRequested
 from jost.engine import run_shard
-from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming
+from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming, commit_message
 from jost.platform.events import decode_shard_request, event_id, now
 from jost.platform.log import EventLog
 
@@ -60,7 +61,7 @@ def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTimin
     @broker.subscriber(
         event_log.topics.shards,
         group_id=ENGINE_GROUP,
-        ack_policy=AckPolicy.ACK,
+        ack_policy=AckPolicy.MANUAL,  # commit_message after the result is in the log
         **timing.subscriber_options(),
         max_poll_interval_ms=timing.max_poll_interval_ms,
         # Fetch little ahead: prefetched shards wait behind the running one.
@@ -71,5 +72,6 @@ def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTimin
             request = decode_shard_request(msg.body)
         except msgspec.DecodeError as exc:
             log.warning("engine: skipping undecodable shard request: %s", exc)
-            return
-        await run(request, event_log)
+        else:
+            await run(request, event_log)
+        await commit_message(msg)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
+from confluent_kafka import KafkaException
+from faststream.confluent.annotations import KafkaMessage
 from msgspec import Struct
+
+log = logging.getLogger(__name__)
 
 PLANNER_GROUP = "jost-planner"
 ENGINE_GROUP = "jost-engine"
@@ -32,3 +38,20 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
             "heartbeat_interval_ms": self.heartbeat_interval_ms,
             "fetch_max_wait_ms": self.fetch_max_wait_ms,
         }
+
+
+async def commit_message(msg: KafkaMessage) -> None:
+    """Commit exactly this message (its offset + 1 on its partition), synchronously.
+
+    FastStream's ack commits the consumer's current positions on every partition, read when
+    librdkafka gets to the asynchronous commit: by then the next message may already have been
+    polled, so a worker killed while running it had committed it and the shard was lost (seen
+    in about 1 run in 7 of the SIGKILL test). Committing the handled message commits nothing
+    that is not done. A commit refused during a rebalance only means the message comes again,
+    and handling it again changes nothing."""
+    try:
+        await asyncio.to_thread(
+            msg.consumer.consumer.commit, message=msg.raw_message, asynchronous=False
+        )
+    except KafkaException as exc:
+        log.info("commit refused (the message will be handled again): %s", exc)

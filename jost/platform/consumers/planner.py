@@ -17,7 +17,7 @@ from faststream.confluent.annotations import KafkaMessage
 
 from jost.contracts import JobPlanned, JobSubmitted, ShardRequested
 from jost.engine import plan_shards
-from jost.platform.consumers.groups import PLANNER_GROUP, GroupTiming
+from jost.platform.consumers.groups import PLANNER_GROUP, GroupTiming, commit_message
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.log import EventLog
 
@@ -53,7 +53,7 @@ def register_planner(broker: KafkaBroker, event_log: EventLog, timing: GroupTimi
     @broker.subscriber(
         event_log.topics.events,
         group_id=PLANNER_GROUP,
-        ack_policy=AckPolicy.ACK,
+        ack_policy=AckPolicy.MANUAL,  # commit_message after the plan is in the log
         **timing.subscriber_options(),
     )
     async def on_event(msg: KafkaMessage) -> None:
@@ -61,6 +61,7 @@ def register_planner(broker: KafkaBroker, event_log: EventLog, timing: GroupTimi
             event = decode_event(msg.body)
         except msgspec.DecodeError as exc:
             log.warning("planner: skipping undecodable message: %s", exc)
-            return
-        if isinstance(event, JobSubmitted):
-            await plan(event, event_log)
+        else:
+            if isinstance(event, JobSubmitted):
+                await plan(event, event_log)
+        await commit_message(msg)
