@@ -128,3 +128,28 @@ def test_worker_killed_mid_shard_job_completes_with_same_result(
     expected = local_result(body)
     assert result.stats == expected.stats
     assert result.summary == expected.summary
+
+
+def test_cancel_skips_the_shards_still_queued(api: ApiServer, start_worker):
+    """One worker, sixteen shards of about half a second: cancelled once the first is done,
+    the rest are skipped. A worker that ran them anyway would leave few skipped and keep the
+    next job waiting for seconds."""
+    start_worker()
+    body = config(rounds=16 * 8_000_000, shard_rounds=8_000_000, seed=5)
+    with api.client() as c:
+        job_id = c.post("/api/submit/", json=body).json()["job_id"]
+        wait_for(lambda: c.get(f"/api/status/{job_id}/").json()["shards_done"] >= 1, 120, "a shard")
+        assert c.post(f"/api/jobs/{job_id}/cancel/").status_code == 202
+        cancelled = time.monotonic()
+        small = config(rounds=20_000, shard_rounds=5_000, seed=6)
+        next_id = c.post("/api/submit/", json=small).json()["job_id"]
+        wait_status(api, next_id, "completed", timeout=60)
+        waited = time.monotonic() - cancelled
+        time.sleep(1.0)
+        status = c.get(f"/api/status/{job_id}/").json()
+        kinds = [e["event"]["kind"] for e in c.get(f"/api/jobs/{job_id}/events/").json()["events"]]
+    ran = kinds.count("ShardCompleted")
+    print(f"cancelled after 1 of 16 shards: {ran} ran, next job done {waited:.2f} s later")
+    assert status["status"] == "cancelled"
+    assert 1 <= ran <= 4, kinds
+    assert waited < 5.0

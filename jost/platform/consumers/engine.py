@@ -2,6 +2,12 @@
 thread (the numba kernel releases the GIL, the event loop keeps serving the group) and appends
 ShardCompleted or ShardFailed.
 
+Shards of a job already cancelled or failed are skipped: each worker process also reads the
+event log (in a consumer group of its own, from the start, never committing) and keeps the ids
+of the jobs closed that way. The skip is best effort: a shard already running finishes, and
+one polled before its job's JobCancelled is read still runs (its result is recorded, the job
+stays cancelled).
+
 The offset is committed only after the result is in the log, and only the handled message's
 (``commit_message``): a worker killed mid-shard leaves the shard uncommitted and the group
 hands it to another member. Shards are deterministic, so a shard run twice yields the same
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 
 import msgspec
 from faststream import AckPolicy
@@ -26,6 +33,36 @@ from jost.platform.events import decode_shard_request, event_id, now
 from jost.platform.log import EventLog
 
 log = logging.getLogger(__name__)
+
+CLOSING_KINDS = frozenset({"JobCancelled", "JobFailed"})
+
+
+class _Head(msgspec.Struct):
+    """An event's kind and job, decoded without the rest (a ShardCompleted carries its stats)."""
+
+    kind: str
+    job_id: str
+
+
+_head_decoder = msgspec.json.Decoder(_Head)
+
+
+class ClosedJobs:
+    """The jobs whose remaining shards are not worth running: cancelled or failed."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+
+    def observe(self, body: bytes) -> None:
+        try:
+            head = _head_decoder.decode(body)
+        except msgspec.DecodeError:
+            return
+        if head.kind in CLOSING_KINDS:
+            self._ids.add(head.job_id)
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._ids
 
 
 async def run(request: ShardRequested, event_log: EventLog) -> ShardCompleted | ShardFailed:
@@ -58,6 +95,18 @@ async def run(request: ShardRequested, event_log: EventLog) -> ShardCompleted | 
 
 
 def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTiming) -> None:
+    closed = ClosedJobs()
+
+    @broker.subscriber(
+        event_log.topics.events,
+        # A group of this process's own: every worker sees every closing event.
+        group_id=f"{ENGINE_GROUP}-closed-{uuid.uuid4().hex[:12]}",
+        ack_policy=AckPolicy.MANUAL,  # never committed: read from the start on every start
+        **timing.subscriber_options(),
+    )
+    async def on_event(msg: KafkaMessage) -> None:
+        closed.observe(msg.body)
+
     @broker.subscriber(
         event_log.topics.shards,
         group_id=ENGINE_GROUP,
@@ -73,5 +122,9 @@ def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTimin
         except msgspec.DecodeError as exc:
             log.warning("engine: skipping undecodable shard request: %s", exc)
         else:
-            await run(request, event_log)
+            job = request.job_id
+            if job in closed:
+                log.info("engine: skipping shard %s of closed job %s", request.shard_index, job)
+            else:
+                await run(request, event_log)
         await commit_message(msg)
