@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from tests.reference import compare, game
@@ -334,3 +335,11 @@ def test_reference_is_independent() -> None:
     """The reference game reads the shipped data, never the engine's code."""
     source = Path(game.__file__).read_text()
     assert "import jost" not in source and "from jost" not in source
+
+
+def test_reference_rule_defaults_are_the_configs() -> None:
+    """The reference keeps its own copy of the rules' defaults (it imports nothing from jost);
+    they must stay those of ``jost.contracts.Rules``."""
+    from jost.contracts import Rules
+
+    assert msgspec.to_builtins(Rules()) == game.RULE_DEFAULTS
