@@ -10,7 +10,7 @@ and the hole-card rule pick the chart.
 from __future__ import annotations
 
 from jost import defaults
-from jost.contracts import Chart, Rules, Strategy
+from jost.contracts import Chart, Rules, Strategy, SurrenderChart
 
 _CHART_DIR = "charts"
 
@@ -68,3 +68,13 @@ def resolve_playing(strategy: Strategy, rules: Rules) -> Chart:
             f"of your own, or one of the shipped charts: {', '.join(known)}"
         )
     return load_chart(playing)
+
+
+def surrender_table(chart: Chart, rules: Rules) -> SurrenderChart | None:
+    """The chart's surrender table that the rules read: none without surrender, the early
+    table under early surrender when the chart has one, else the late one."""
+    if rules.surrender == "none":
+        return None
+    if rules.surrender == "early" and chart.early_surrender is not None:
+        return chart.early_surrender
+    return chart.surrender

@@ -9,10 +9,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from jost.contracts import UPCARDS, Chart, Rules, SimulationConfig, SurrenderChart
+from jost.contracts import UPCARDS, Chart, Rules, SimulationConfig
 from jost.engine import kernel as k
 from jost.engine.cards import card_value
-from jost.engine.charts import resolve_playing
+from jost.engine.charts import resolve_playing, surrender_table
 from jost.engine.counting import (
     build_bets,
     build_counting,
@@ -112,7 +112,7 @@ def build_tables(chart: Chart, rules: Rules) -> np.ndarray:
     for row, cells in chart.pairs.items():
         _fill(tab[k.T_PAIR, card_value(row)], cells, _PAIR)
 
-    surrender = _surrender_table(chart, rules)
+    surrender = surrender_table(chart, rules)
     tab[k.T_SURR_PAIR, :, :] = k.SURR_PAIR_ROW_NONE
     if surrender is not None:
         for row, cells in surrender.hard.items():
@@ -130,14 +130,6 @@ def build_tables(chart: Chart, rules: Rules) -> np.ndarray:
         low = 9 if rules.double == "9_to_11" else 10
         ok[low:12, 0] = 1
     return tab
-
-
-def _surrender_table(chart: Chart, rules: Rules) -> SurrenderChart | None:
-    if rules.surrender == "none":
-        return None
-    if rules.surrender == "early" and chart.early_surrender is not None:
-        return chart.early_surrender
-    return chart.surrender
 
 
 def _fill(row: np.ndarray, cells: list[str], codes: dict[str, int]) -> None:

@@ -16,9 +16,8 @@ import itertools
 import pytest
 
 from jost.contracts import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, UPCARDS, Chart, Rules
-from jost.engine.charts import chart_name_for, load_chart
+from jost.engine.charts import chart_name_for, load_chart, surrender_table
 from jost.engine.exact import analyze, chart_ev
-from jost.engine.exact.charts import surrender_table
 
 TOLERANCE_PP = 0.001
 """The shipped chart's EV must be within this of the derived chart's, known cells apart."""

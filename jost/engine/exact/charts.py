@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from jost.contracts import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, UPCARDS, Chart, Rules, SurrenderChart
+from jost.engine.charts import surrender_table
 from jost.engine.exact.analysis import ChartArrays
 from jost.engine.exact.solver import (
     DOUBLE,
@@ -27,15 +28,6 @@ _PLAY = {"H": HIT, "S": STAND, "D": DOUBLE, "Ds": DOUBLE_STAND}
 _PLAY_NAME = {v: k for k, v in _PLAY.items()}
 _PAIR = {"N": NO_SPLIT, "P": SPLIT, "PD": SPLIT_DAS}
 _PAIR_NAME = {v: k for k, v in _PAIR.items()}
-
-
-def surrender_table(chart: Chart, rules: Rules) -> SurrenderChart | None:
-    """The surrender table the rules read (None without surrender)."""
-    if rules.surrender == "none":
-        return None
-    if rules.surrender == "early" and chart.early_surrender is not None:
-        return chart.early_surrender
-    return chart.surrender
 
 
 def to_arrays(chart: Chart, rules: Rules) -> ChartArrays:
