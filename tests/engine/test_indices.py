@@ -18,22 +18,25 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from jost.contracts import UPCARDS, Chart, IndexPlay, Rules
 from jost.engine.charts import chart_name_for, load_chart
-from jost.engine.counting import load_deviation_set
+from jost.engine.counting import load_count_system, load_deviation_set
 from jost.engine.exact.analysis import run_pass
-from jost.engine.exact.shoe import full_shoe, rank_index
+from jost.engine.exact.shoe import RANKS, full_shoe, rank_index
 from jost.engine.exact.solver import A_DOUBLE, A_HIT, A_SPLIT, A_STAND, A_SURRENDER
 
 pytestmark = pytest.mark.slow
 
-HI_LO = np.array([-1, 1, 1, 1, 1, 1, 0, 0, 0, -1])  # by rank index: A, 2 .. 9, ten
 SAMPLES = 1500
 CUT = 0.75
+_TAGS = load_count_system("hi_lo").tags
+HI_LO = np.array([int(_TAGS["10" if rank == "T" else rank]) for rank in RANKS])
+"""The shipped Hi-Lo tags by rank index (A, 2 .. 9, ten)."""
 PLAY = {"H": A_HIT, "S": A_STAND, "D": A_DOUBLE, "Ds": A_DOUBLE, "P": A_SPLIT}
 # the chart's cell as a play (an unsplit pair of tens stands on its 20)
 CELL = {"H": A_HIT, "S": A_STAND, "D": A_DOUBLE, "Ds": A_DOUBLE, "N": A_STAND}
@@ -61,24 +64,41 @@ def hands(play: IndexPlay) -> list[tuple[int, int]]:
     return [(a, b) for a in range(1, 10) for b in range(a + 1, 10) if (a + 1) + (b + 1) == total]
 
 
+def deals(decks: int, n: int, seed: int, least: int = 0) -> Iterator[list[int]]:
+    """``n`` random deals from a fresh shoe (rank indices), each to a random depth from
+    ``least`` cards up to the cut."""
+    full = full_shoe(decks)
+    cards = [r for r in range(10) for _ in range(int(full[r]))]
+    cut = round(CUT * len(cards))
+    rng = random.Random(seed)
+    for _ in range(n):
+        rng.shuffle(cards)
+        yield cards[: rng.randint(least, cut)]
+
+
 def crossovers(rules: Rules, chart: Chart, plays: list[IndexPlay], seed: int) -> dict[int, float]:
     """For each play (by position), the lowest floored true count whose compositions favour
     it (a ``below`` play: favour the play it replaces)."""
     full = full_shoe(rules.decks)
-    cards = [r for r in range(10) for _ in range(int(full[r]))]
-    cut = round(CUT * len(cards))
-    rng = random.Random(seed)
+    cases = [
+        (
+            i,
+            rank_index(play.upcard),
+            hands(play),
+            A_SURRENDER if play.action == "R" else PLAY[play.action],
+            replaced(play, chart),
+            1.0 if play.apply == "at_or_above" else -1.0,
+        )
+        for i, play in enumerate(plays)
+    ]
     sums: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
-    for _ in range(SAMPLES):
-        rng.shuffle(cards)
-        dealt = cards[: rng.randint(0, cut)]
+    for dealt in deals(rules.decks, SAMPLES, seed):
         shoe = full.copy()
         np.subtract.at(shoe, dealt, 1)
         rc = int(HI_LO[dealt].sum()) if dealt else 0
         values = run_pass(rules, shoe, None).actions
-        for i, play in enumerate(plays):
-            up = rank_index(play.upcard)
-            for a, b in hands(play):
+        for i, up, two_cards, action, other, side in cases:
+            for a, b in two_cards:
                 left = shoe.copy()
                 for r in (a, b, up):
                     left[r] -= 1
@@ -91,11 +111,9 @@ def crossovers(rules: Rules, chart: Chart, plays: list[IndexPlay], seed: int) ->
                 if up in (0, 9):  # decided knowing the peeking dealer has no blackjack
                     p = left[9 - up] / unseen
                     row = (row + p) / (1 - p)
-                other = replaced(play, chart)
                 alt = max(row[A_HIT], row[A_STAND]) if other is None else row[other]
-                gain = (row[A_SURRENDER] if play.action == "R" else row[PLAY[play.action]]) - alt
                 acc = sums[i][tc]
-                acc[0] += weight * (gain if play.apply == "at_or_above" else -gain)
+                acc[0] += weight * side * (row[action] - alt)
                 acc[1] += weight
     found = {}
     for i, by_tc in sums.items():
@@ -110,14 +128,11 @@ def insurance_crossover(decks: int, seed: int) -> int:
     """Insurance pays when more than a third of the unseen cards are tens: the lowest floored
     true count at which, averaged over compositions, it does."""
     full = full_shoe(decks)
-    cards = [r for r in range(10) for _ in range(int(full[r]))]
-    rng = random.Random(seed)
+    total = int(full.sum())
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for _ in range(20 * SAMPLES):
-        rng.shuffle(cards)
-        seen = cards[: rng.randint(3, round(CUT * len(cards)))]
+    for seen in deals(decks, 20 * SAMPLES, seed, least=3):
         tens = int(full[9]) - seen.count(9)
-        unseen = len(cards) - len(seen)
+        unseen = total - len(seen)
         tc = math.floor(int(HI_LO[seen].sum()) * 52 / unseen)
         sums[tc][0] += 3 * tens / unseen - 1
         sums[tc][1] += 1
