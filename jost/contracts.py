@@ -274,6 +274,12 @@ class Wonging(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
             )
 
 
+Money = Annotated[float, Meta(ge=1e-6, le=1e12)]
+"""An amount of money (a betting unit, a table limit, a chip): a millionth to a trillion."""
+RampUnits = Annotated[float, Meta(gt=0.0, le=1e6)]
+"""A bet in betting units: at most a million (``jost.engine.validate.MAX_BET_UNITS``)."""
+
+
 class Betting(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """``unit``: the money value of one betting unit; results are reported in units.
     ``ramp``: pairs [count, units], from that count up bet that many units, until the next
@@ -281,11 +287,11 @@ class Betting(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     and ``chip`` are money: a bet is rounded to the nearest chip, then held within the limits.
     """
 
-    unit: Annotated[float, Meta(gt=0.0)] = 1.0
-    ramp: list[tuple[float, Annotated[float, Meta(gt=0.0)]]] | None = None
-    table_min: Annotated[float, Meta(gt=0.0)] | None = None
-    table_max: Annotated[float, Meta(gt=0.0)] | None = None
-    chip: Annotated[float, Meta(gt=0.0)] | None = None
+    unit: Money = 1.0
+    ramp: list[tuple[Annotated[float, Meta(ge=-1e6, le=1e6)], RampUnits]] | None = None
+    table_min: Money | None = None
+    table_max: Money | None = None
+    chip: Money | None = None
     wonging: Wonging | None = None
 
     def __post_init__(self) -> None:
@@ -325,7 +331,7 @@ class Bankroll(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """A bankroll in units and a trip length in rounds dealt: risk of ruin by formula (over
     infinite play and over one trip) and simulated over the trips the shards play."""
 
-    units: Annotated[float, Meta(gt=0.0)]
+    units: Annotated[float, Meta(gt=0.0, le=1e12)]
     trip_rounds: Annotated[int, Meta(ge=1)] = 1_000
 
 

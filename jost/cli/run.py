@@ -25,6 +25,7 @@ from jost.cli.platform import EmbeddedPlatform, embedded_platform, free_port, st
 from jost.cli.simulate import result_table, with_overrides
 from jost.contracts import JobResult, JobStatus, SimulationConfig
 from jost.engine.charts import resolve_playing
+from jost.engine.validate import check_runnable
 from jost.platform.settings import default_data_dir
 
 POLL_SECONDS = 0.2
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = read_config(args.config)
         config = with_overrides(config, rounds=args.rounds, seed=args.seed)
+        check_runnable(config)
         chart = resolve_playing(config.strategy, config.rules)
     except (ConfigError, msgspec.ValidationError, ValueError) as exc:
         return fail(str(exc))

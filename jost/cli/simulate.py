@@ -16,6 +16,7 @@ from jost.cli.config_file import ConfigError, fail, profile_names, read_config, 
 from jost.contracts import SimulationConfig, Summary, decode_config
 from jost.engine import simulate, summarize
 from jost.engine.charts import resolve_playing
+from jost.engine.validate import check_runnable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("give a config file or --profile, not both")
         config = read_profile(args.profile).config if args.profile else read_config(args.config)
         config = with_overrides(config, rounds=args.rounds, seed=args.seed)
+        check_runnable(config)
         chart = resolve_playing(config.strategy, config.rules)
     except (ConfigError, msgspec.ValidationError, ValueError) as exc:
         return fail(str(exc))

@@ -1,0 +1,86 @@
+"""Whether a config can run, beyond what its types say: the one check the CLI, the platform's
+submit and the terminal all use, so a config refused by one is refused by all, naming the field.
+
+Types and ranges are checked by msgspec when a config is decoded (``contracts``); this adds what
+only the shipped data or the engine's arithmetic can tell: the names of charts, count systems
+and index sets, bets the engine can count in whole ticks, the size of the shard plan, and money
+sums that stay within 64 bits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jost.contracts import SimulationConfig
+from jost.engine import kernel as k
+from jost.engine.game import build_game
+
+MAX_SHARDS = 10_000
+"""Shards of one job: its plan is one event, and each shard one small message."""
+
+MAX_BET_UNITS = 1_000_000
+"""The largest bet, in betting units, the engine accepts."""
+
+_SUM_LIMIT = 2**63 - 1
+_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*)(?:\[[^\]]*\])?: ")
+
+
+class ConfigRejected(ValueError):
+    """A config that cannot run: ``field`` is a JSON path into it (``$.strategy.playing``),
+    ``reason`` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{reason} - at `{field}`")
+        self.field = field
+        self.reason = reason
+
+
+def shard_count(config: SimulationConfig) -> int:
+    return -(-config.rounds // config.shard_rounds)
+
+
+def check_runnable(config: SimulationConfig) -> None:
+    """Raise ``ConfigRejected`` unless every shard of ``config`` can run and its statistics
+    merge; cheap (no simulation), so it runs before a job is accepted."""
+    shards = shard_count(config)
+    if shards > MAX_SHARDS:
+        least = -(-config.rounds // MAX_SHARDS)
+        raise ConfigRejected(
+            "$.shard_rounds",
+            f"{config.rounds:,} rounds in shards of {config.shard_rounds:,} make {shards:,} "
+            f"shards; at most {MAX_SHARDS:,}: raise shard_rounds to at least {least:,}",
+        )
+    try:
+        game = build_game(config)
+    except (ValueError, ArithmeticError) as exc:
+        raise _rejected(exc) from exc
+    biggest = int(game.bets.max()) if game.counting else int(game.params[k.P_BET])
+    units = biggest / game.ticks_per_unit
+    if units > MAX_BET_UNITS:
+        raise ConfigRejected(
+            "$.betting",
+            f"a bet of {units:,.6g} units; the engine takes at most {MAX_BET_UNITS:,} units",
+        )
+    # A round rarely moves more than four bets a spot; the sums of squares of the round's net
+    # result, in ticks, must stay within 64 bits over all the job's rounds.
+    per_round = 4 * biggest * config.table.spots
+    if per_round * per_round * config.rounds > _SUM_LIMIT:
+        raise ConfigRejected(
+            "$.rounds",
+            f"{config.rounds:,} rounds at bets up to {units:,.6g} units would overflow the "
+            "engine's exact 64-bit sums: play fewer rounds or a narrower spread",
+        )
+
+
+def _rejected(exc: Exception) -> ConfigRejected:
+    """The engine's errors start with the config field at fault (``strategy.playing: ...``)."""
+    message = str(exc) or type(exc).__name__
+    match = _FIELD.match(message)
+    if match is None:
+        where = "$.betting" if isinstance(exc, ArithmeticError) else "$"
+        return ConfigRejected(where, message if isinstance(exc, ValueError) else _arith(exc))
+    return ConfigRejected("$." + match.group(1), message[match.end() :])
+
+
+def _arith(exc: Exception) -> str:
+    return f"bets the engine cannot count exactly ({type(exc).__name__}: {exc})"
