@@ -1,0 +1,194 @@
+"""The platform over HTTP: the few calls the terminal makes, each answer decoded into its
+contract, each failure one exception with a message a player can act on.
+
+- ``PlatformUnavailable``: nothing answers (refused connection, timeout), or the platform
+  answers 5xx; the message names the URL.
+- ``PlatformRefused``: a 4xx problem document; ``status``, ``detail`` and ``field`` come from
+  it, and a 401 says the token was refused.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from jost.contracts import (
+    JobEvents,
+    JobPage,
+    JobResult,
+    JobStatus,
+    SimulationConfig,
+    SubmitAccepted,
+)
+from jost.terminal.files import atomic_write
+from jost.terminal.paths import state_dir
+
+T = TypeVar("T")
+LOGIN_FILE = "login.json"
+
+
+class PlatformError(Exception):
+    """Anything the platform did not do for us."""
+
+
+class PlatformUnavailable(PlatformError):
+    pass
+
+
+class PlatformRefused(PlatformError):
+    def __init__(self, status: int, detail: str, field: str | None, url: str) -> None:
+        if status == 401:
+            message = (
+                f"the platform at {url} refused the token (401): give the right one with "
+                "--token, JOST_TOKEN or jost login"
+            )
+        else:
+            message = f"the platform refused ({status}): {detail}"
+            if field:
+                message += f" - at `{field}`"
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+        self.field = field
+
+
+class Login(msgspec.Struct, frozen=True, kw_only=True):
+    url: str
+    token: str | None = None
+
+
+def saved_login(state: Path | None = None) -> Login | None:
+    path = (state or state_dir()) / LOGIN_FILE
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=Login)
+    except (FileNotFoundError, msgspec.DecodeError):
+        return None
+
+
+def save_login(url: str, token: str | None, state: Path | None = None) -> Path:
+    """Save the address and token for later commands (the file is readable by its owner
+    only: it holds a secret)."""
+    path = (state or state_dir()) / LOGIN_FILE
+    atomic_write(path, msgspec.json.encode(Login(url=url.rstrip("/"), token=token)), 0o600)
+    return path
+
+
+def resolve_target(url: str | None = None, token: str | None = None) -> tuple[str, str | None]:
+    """The platform's address and token: the arguments, else ``JOST_URL``/``JOST_TOKEN``,
+    else what ``jost login`` saved. Raises ``PlatformUnavailable`` when no address is known."""
+    login = saved_login()
+    url = url or os.environ.get("JOST_URL") or (login.url if login else None)
+    if not url:
+        raise PlatformUnavailable(
+            "no platform address: give --url, set JOST_URL or run jost login URL --token TOKEN"
+        )
+    url = url.rstrip("/")
+    if token is None:
+        # The saved token goes with the saved address only.
+        same = login is not None and login.url == url
+        token = os.environ.get("JOST_TOKEN") or (login.token if same else None)
+    return url, token
+
+
+class PlatformClient:
+    def __init__(self, url: str, token: str | None, timeout: float = 10) -> None:
+        self.url = url.rstrip("/")
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PlatformClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        type_: type[T] | None,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        try:
+            response = self._http.request(
+                method, path, content=body, headers=headers, params=params
+            )
+        except httpx.TimeoutException as exc:
+            raise PlatformUnavailable(
+                f"the platform at {self.url} did not answer in time ({method} {path})"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise PlatformUnavailable(
+                f"no platform answers at {self.url} ({type(exc).__name__}: {exc})"
+            ) from exc
+        if response.status_code >= 500:
+            raise PlatformUnavailable(
+                f"the platform at {self.url} failed ({response.status_code}): "
+                f"{_problem(response)[0]}"
+            )
+        if response.status_code >= 400:
+            detail, field = _problem(response)
+            raise PlatformRefused(response.status_code, detail, field, self.url)
+        if type_ is None:
+            return msgspec.json.decode(response.content)
+        try:
+            return msgspec.json.decode(response.content, type=type_)
+        except msgspec.DecodeError as exc:
+            raise PlatformUnavailable(
+                f"the platform at {self.url} answered {method} {path} with something this "
+                f"terminal cannot read ({exc}): is it a JOST platform of this version?"
+            ) from exc
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/api/health/", None)
+
+    def defaults(self) -> dict[str, Any]:
+        """The standard profiles, ``{kind: {name: document}}``."""
+        return self._call("GET", "/api/defaults/", None)
+
+    def submit(self, config: SimulationConfig, idempotency_key: str | None) -> SubmitAccepted:
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return self._call(
+            "POST",
+            "/api/submit/",
+            SubmitAccepted,
+            body=msgspec.json.encode(config),
+            headers=headers,
+        )
+
+    def status(self, job_id: str) -> JobStatus:
+        return self._call("GET", f"/api/status/{job_id}/", JobStatus)
+
+    def result(self, job_id: str) -> JobResult:
+        return self._call("GET", f"/api/results/{job_id}/", JobResult)
+
+    def jobs(self, offset: int = 0, limit: int = 50) -> JobPage:
+        return self._call("GET", "/api/jobs/", JobPage, params={"offset": offset, "limit": limit})
+
+    def events(self, job_id: str) -> JobEvents:
+        return self._call("GET", f"/api/jobs/{job_id}/events/", JobEvents)
+
+
+def _problem(response: httpx.Response) -> tuple[str, str | None]:
+    """A problem document's detail and field (or the body's start when it is not one)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "detail" in body:
+        field = body.get("field")
+        return str(body["detail"]), str(field) if field is not None else None
+    text = response.text.strip()[:200]
+    return text or response.reason_phrase, None
