@@ -575,9 +575,21 @@ class JobCancelled(_Event, frozen=True, kw_only=True):
     reason: str = "cancelled by its owner"
 
 
+class JobResumed(_Event, frozen=True, kw_only=True):
+    """A job's facts restored into a new log from the archive (the embedded log dies with its
+    process): the shards done before, and their merged statistics, stand in for their
+    ShardCompleted facts, so only the other shards run and the result is the same."""
+
+    done_shards: list[int]
+    stats: ShardStats
+    log_id: str
+    """The log it was restored into."""
+
+
 Event = (
     JobSubmitted
     | JobPlanned
+    | JobResumed
     | ShardCompleted
     | ShardFailed
     | JobCompleted
@@ -588,18 +600,22 @@ Event = (
 
 
 class ShardRequested(Struct, frozen=True, kw_only=True):
-    """A work item on ``jost.shards``: everything a worker needs, so it reads nothing else."""
+    """A work item on ``jost.shards``: it names its job and shard, nothing more, so it stays a
+    few dozen bytes whatever the config. Workers read each job's config once, from its
+    JobSubmitted in ``jost.events``."""
 
     job_id: str
     shard_index: int
     rounds: int
-    config: SimulationConfig
 
 
 # -- API bodies --------------------------------------------------------------------------------
 
 
 class SubmitAccepted(Struct, frozen=True, kw_only=True):
+    """The answer to a submit: the job's id and its status now (a resubmission under the same
+    Idempotency-Key tells the job's real status, ``completed`` included)."""
+
     job_id: str
     status: JobState = "submitted"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 import msgspec
@@ -37,7 +38,8 @@ class Appended(msgspec.Struct, frozen=True):
 
 
 class EventLog:
-    """Thread-safe; ``append``/``request_shard`` are awaited on the caller's event loop."""
+    """Thread-safe. ``append`` is awaited on the caller's event loop; the ``_blocking``
+    calls wait in a thread of their own (the coordinator's)."""
 
     def __init__(self, bootstrap: str, topics: Topics) -> None:
         self.topics = topics
@@ -66,19 +68,54 @@ class EventLog:
         self._producer.produce(topic, value=value, key=key.encode(), on_delivery=on_delivery)
         return await done
 
+    def _send_many_blocking(
+        self, topic: str, items: list[tuple[str, bytes]], timeout: float
+    ) -> list[Appended]:
+        """Produce and wait for every acknowledgement, from a thread that is not the event
+        loop's (the coordinator's)."""
+        futures: list[Future[Appended]] = []
+        for key, value in items:
+            future: Future[Appended] = Future()
+
+            def on_delivery(err: Any, msg: Any, future: Future[Appended] = future) -> None:
+                if err is not None:
+                    future.set_exception(KafkaException(err))
+                else:
+                    future.set_result(Appended(msg.partition(), msg.offset()))
+
+            self._producer.produce(topic, value=value, key=key.encode(), on_delivery=on_delivery)
+            futures.append(future)
+        return [f.result(timeout) for f in futures]
+
+    def append_blocking(self, event: Event, timeout: float = 60.0) -> Appended:
+        """``append`` for a thread outside the event loop."""
+        return self._send_many_blocking(
+            self.topics.events, [(event.job_id, encode(event))], timeout
+        )[0]
+
+    def request_shards_blocking(
+        self, requests: list[ShardRequested], timeout: float = 60.0
+    ) -> list[Appended]:
+        return self._send_many_blocking(
+            self.topics.shards, [(shard_key(r), encode(r)) for r in requests], timeout
+        )
+
     async def append(self, event: Event) -> Appended:
         """Append one fact to ``jost.events``, keyed by its job so a job's facts stay ordered."""
         return await self._send(self.topics.events, event.job_id, encode(event))
-
-    async def request_shard(self, request: ShardRequested) -> Appended:
-        # Keyed by job and shard, so one job's shards spread over every partition.
-        key = f"{request.job_id}/{request.shard_index}"
-        return await self._send(self.topics.shards, key, encode(request))
 
     def close(self, timeout: float = 10.0) -> None:
         self._producer.flush(timeout)
         self._stop.set()
         self._poller.join(timeout)
+        # Destroyed now, not when collected: a producer left behind logs its disconnect when
+        # the embedded broker stops.
+        del self._producer
+
+
+def shard_key(request: ShardRequested) -> str:
+    """Keyed by job and shard, so one job's shards spread over every partition."""
+    return f"{request.job_id}/{request.shard_index}"
 
 
 def _settle(future: asyncio.Future[Appended], result: Appended | BaseException) -> None:

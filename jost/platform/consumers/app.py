@@ -1,33 +1,28 @@
-"""One FastStream broker per worker process, carrying the planner, an engine worker and
-completion (each in its own consumer group, so processes share every role)."""
+"""One worker process: a coordinator (its own consumer group over the event log) and an
+engine worker (FastStream, one consumer group over the shards), so every process shares every
+role and any of them may die."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Iterable
 
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream.confluent import KafkaBroker
 
-from jost.platform.consumers.completion import register_completion
+from jost.platform.consumers.coordinator import Coordinator, Deadline
+from jost.platform.consumers.directory import JobDirectory
 from jost.platform.consumers.engine import register_engine
 from jost.platform.consumers.groups import GroupTiming
-from jost.platform.consumers.planner import register_planner
 from jost.platform.log import EventLog
 from jost.platform.settings import Topics
 
-ROLES = ("planner", "engine", "completion")
-
 
 def build_broker(
-    bootstrap: str,
-    event_log: EventLog,
-    roles: Iterable[str] = ROLES,
-    timing: GroupTiming | None = None,
+    bootstrap: str, event_log: EventLog, timing: GroupTiming, directory: JobDirectory
 ) -> KafkaBroker:
-    timing = timing or GroupTiming()
     broker = KafkaBroker(
         bootstrap,
         # The platform creates its topics; FastStream's creation hangs on the embedded broker.
@@ -36,33 +31,37 @@ def build_broker(
         log_level=logging.DEBUG,  # per-message Received/Processed lines stay out of INFO
         graceful_timeout=30.0,
     )
-    registrars = {
-        "planner": register_planner,
-        "engine": register_engine,
-        "completion": register_completion,
-    }
-    for role in roles:
-        registrars[role](broker, event_log, timing)
+    register_engine(broker, event_log, timing, directory)
     return broker
 
 
 async def serve(
     bootstrap: str,
     topics: Topics,
-    roles: Iterable[str] = ROLES,
     timing: GroupTiming | None = None,
     stop: asyncio.Event | None = None,
+    deadline: Deadline | None = None,
 ) -> None:
-    """Run until SIGINT/SIGTERM (or ``stop``), then let in-flight handlers finish."""
+    """Run until SIGINT/SIGTERM (or ``stop``), then let in-flight handlers finish. A
+    coordinator that stopped on an error ends the process (its supervisor starts another)."""
+    timing = timing or GroupTiming()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     event_log = EventLog(bootstrap, topics)
-    broker = build_broker(bootstrap, event_log, roles, timing)
+    directory = JobDirectory(bootstrap, topics.events).start()
+    coordinator = Coordinator(bootstrap, event_log, timing, deadline).start()
+    broker = build_broker(bootstrap, event_log, timing, directory)
     try:
         await broker.start()
-        await stop.wait()
+        while not stop.is_set() and coordinator.error is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+        if coordinator.error is not None:
+            raise RuntimeError(f"coordinator stopped: {coordinator.error}")
     finally:
         await broker.stop()
+        coordinator.stop()
+        directory.stop()
         event_log.close()

@@ -2,11 +2,11 @@
 thread (the numba kernel releases the GIL, the event loop keeps serving the group) and appends
 ShardCompleted or ShardFailed.
 
-Shards of a job already cancelled or failed are skipped: each worker process also reads the
-event log (in a consumer group of its own, from the start, never committing) and keeps the ids
-of the jobs closed that way. The skip is best effort: a shard already running finishes, and
-one polled before its job's JobCancelled is read still runs (its result is recorded, the job
-stays cancelled).
+A shard request names only its job: the worker takes the config from its ``JobDirectory`` (read
+from the event log once per job) and builds the game's tables once per job. Shards of a job
+that ended (completed, failed, cancelled) and shards already completed (a request repeated
+after a deadline, a log restored after a restart) are skipped. The skip is best effort: a shard
+already running finishes, and its result is recorded.
 
 The offset is committed only after the result is in the log, and only the handled message's
 (``commit_message``): a worker killed mid-shard leaves the shard uncommitted and the group
@@ -19,59 +19,51 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
+from collections import OrderedDict
 
 import msgspec
 from faststream import AckPolicy
 from faststream.confluent import KafkaBroker
 from faststream.confluent.annotations import KafkaMessage
 
-from jost.contracts import ShardCompleted, ShardFailed, ShardRequested
+from jost.contracts import ShardCompleted, ShardFailed, ShardRequested, SimulationConfig
 from jost.engine import run_shard
+from jost.engine.game import Game, build_game
+from jost.platform.consumers.directory import JobDirectory
 from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming, commit_message
 from jost.platform.events import decode_shard_request, event_id, now
 from jost.platform.log import EventLog
 
 log = logging.getLogger(__name__)
 
-CLOSING_KINDS = frozenset({"JobCancelled", "JobFailed"})
+
+class Games:
+    """The game tables of the jobs this worker ran last, so a job's tables are built once."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._games: OrderedDict[str, Game] = OrderedDict()
+
+    def get(self, job_id: str, config: SimulationConfig) -> Game:
+        game = self._games.pop(job_id, None) or build_game(config)
+        self._games[job_id] = game
+        while len(self._games) > self._size:
+            self._games.popitem(last=False)
+        return game
 
 
-class _Head(msgspec.Struct):
-    """An event's kind and job, decoded without the rest (a ShardCompleted carries its stats)."""
-
-    kind: str
-    job_id: str
-
-
-_head_decoder = msgspec.json.Decoder(_Head)
-
-
-class ClosedJobs:
-    """The jobs whose remaining shards are not worth running: cancelled or failed."""
-
-    def __init__(self) -> None:
-        self._ids: set[str] = set()
-
-    def observe(self, body: bytes) -> None:
-        try:
-            head = _head_decoder.decode(body)
-        except msgspec.DecodeError:
-            return
-        if head.kind in CLOSING_KINDS:
-            self._ids.add(head.job_id)
-
-    def __contains__(self, job_id: object) -> bool:
-        return job_id in self._ids
-
-
-async def run(request: ShardRequested, event_log: EventLog) -> ShardCompleted | ShardFailed:
+async def run(
+    request: ShardRequested, config: SimulationConfig | None, games: Games, event_log: EventLog
+) -> ShardCompleted | ShardFailed:
     started = time.perf_counter()
     try:
+        if config is None:
+            raise LookupError("the job's config is no longer in the event log")
+        game = games.get(request.job_id, config)
         stats = await asyncio.to_thread(
-            run_shard, request.config, request.shard_index, request.rounds
+            run_shard, config, request.shard_index, request.rounds, game
         )
-    except Exception as exc:  # the engine rejected this config: a fact, not a crash
+    except Exception as exc:  # a shard that cannot run: a fact, not a crash
         log.exception("shard %s/%s failed", request.job_id, request.shard_index)
         result: ShardCompleted | ShardFailed = ShardFailed(
             event_id=event_id(request.job_id, "ShardFailed", request.shard_index),
@@ -94,18 +86,10 @@ async def run(request: ShardRequested, event_log: EventLog) -> ShardCompleted | 
     return result
 
 
-def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTiming) -> None:
-    closed = ClosedJobs()
-
-    @broker.subscriber(
-        event_log.topics.events,
-        # A group of this process's own: every worker sees every closing event.
-        group_id=f"{ENGINE_GROUP}-closed-{uuid.uuid4().hex[:12]}",
-        ack_policy=AckPolicy.MANUAL,  # never committed: read from the start on every start
-        **timing.subscriber_options(),
-    )
-    async def on_event(msg: KafkaMessage) -> None:
-        closed.observe(msg.body)
+def register_engine(
+    broker: KafkaBroker, event_log: EventLog, timing: GroupTiming, directory: JobDirectory
+) -> None:
+    games = Games()
 
     @broker.subscriber(
         event_log.topics.shards,
@@ -122,9 +106,11 @@ def register_engine(broker: KafkaBroker, event_log: EventLog, timing: GroupTimin
         except msgspec.DecodeError as exc:
             log.warning("engine: skipping undecodable shard request: %s", exc)
         else:
-            job = request.job_id
-            if job in closed:
-                log.info("engine: skipping shard %s of closed job %s", request.shard_index, job)
+            job, index = request.job_id, request.shard_index
+            if directory.ended(job):
+                log.info("engine: skipping shard %s of ended job %s", index, job)
+            elif directory.shard_done(job, index):
+                log.info("engine: shard %s of job %s is done already", index, job)
             else:
-                await run(request, event_log)
+                await run(request, await directory.config(job), games, event_log)
         await commit_message(msg)

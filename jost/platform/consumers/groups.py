@@ -12,9 +12,8 @@ from msgspec import Struct
 
 log = logging.getLogger(__name__)
 
-PLANNER_GROUP = "jost-planner"
+COORDINATOR_GROUP = "jost-coordinator"
 ENGINE_GROUP = "jost-engine"
-COMPLETION_GROUP = "jost-completion"
 
 
 class GroupTiming(Struct, frozen=True, kw_only=True):
