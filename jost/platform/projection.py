@@ -28,10 +28,12 @@ from jost.contracts import (
     ShardCompleted,
     ShardFailed,
 )
+from jost.platform.events import encode
+from jost.platform.lifecycle import ENDING, TERMINAL, sql_list
 from jost.platform.migrations import migrate
 
 TABLES = ("jobs", "shards", "events", "results")
-TERMINAL = ("completed", "failed", "cancelled")
+"""The tables the fold writes: a replay of the log gives them equal, row for row."""
 
 
 class Record(msgspec.Struct, frozen=True):
@@ -62,6 +64,10 @@ class Projection:
             # The API runs players' SQL on this database: no file or network access, and no
             # statement may turn that back on.
             self._con.execute("SET enable_external_access = false")
+            # A query's memory, in this process, and its spill files are bounded (the whole
+            # database's: DuckDB has no per-query limit; the projector's writes are small).
+            self._con.execute("SET memory_limit = '256MiB'")
+            self._con.execute("SET max_temp_directory_size = '1GiB'")
             self._con.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
         self._decoder = msgspec.json.Decoder(Event)
@@ -104,6 +110,33 @@ class Projection:
             cur.execute("COMMIT")
             return row is not None
 
+    def accept(self, event: JobSubmitted) -> JobSubmitted | None:
+        """Record a job the API accepts, before its 202 (the durable record a restart resumes
+        from). Returns None when the job is new, else the JobSubmitted recorded first under
+        its id: one Idempotency-Key, one config, whatever the concurrency (the job id derives
+        from the owner and the key; the primary key decides who was first)."""
+        raw = encode(event).decode()
+        with self._lock:
+            cur = self._con.cursor()
+            inserted = cur.execute(
+                "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                "RETURNING job_id",
+                [
+                    event.job_id,
+                    event.owner,
+                    event.idempotency_key,
+                    event.config.rounds,
+                    utc_naive(event.at),
+                    raw,
+                ],
+            ).fetchall()
+            if inserted:
+                return None
+            (first,) = cur.execute(
+                "SELECT event FROM submissions WHERE job_id = ?", [event.job_id]
+            ).fetchone()
+        return msgspec.json.decode(first, type=JobSubmitted)
+
     def apply(self, records: Iterable[Record]) -> int:
         """Fold a batch in one transaction; returns how many new events it applied. Records
         that do not decode as events are skipped (their offsets still advance): the log is
@@ -125,11 +158,8 @@ class Projection:
             cur.execute("BEGIN TRANSACTION")
             try:
                 new = _archive(cur, batch)
-                if _in_canonical_order(new):
-                    _fold_batch(cur, new)
-                else:
-                    for logged in new:
-                        _fold(cur, logged.event)
+                for run in _canonical_runs(new):
+                    _fold_batch(cur, run)
                 if next_offsets:
                     cur.execute(
                         "INSERT INTO projector_offsets SELECT * FROM (SELECT "
@@ -157,51 +187,67 @@ class _Logged(NamedTuple):
 
 
 def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logged]:
-    """Insert the batch into the events archive; returns, in log order, the events that were
-    not archived before. The archive insert is the duplicate check: a known id inserts
-    nothing."""
+    """Insert the batch's new events into the archive, numbered on from the last one
+    (``seq``: the archive's order, which survives a restored log); returns them in log order.
+    An event whose id is archived already is a copy and changes nothing."""
     if not batch:
         return []
-    inserted = cur.execute(
+    known = {
+        event_id
+        for (event_id,) in cur.execute(
+            "SELECT event_id FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[b.event.event_id for b in batch]],
+        ).fetchall()
+    }
+    new = [b for b in batch if b.event.event_id not in known]
+    if not new:
+        return []
+    (last,) = cur.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+    cur.execute(
         "INSERT INTO events SELECT * FROM (SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
         "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::BIGINT[]), "
-        "unnest(?::TIMESTAMP[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[])) "
-        "ON CONFLICT DO NOTHING RETURNING event_id",
+        "unnest(?::TIMESTAMP[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[]), "
+        "unnest(?::BIGINT[]))",
         [
-            [b.event.event_id for b in batch],
-            [b.event.job_id for b in batch],
-            [type(b.event).__name__ for b in batch],
-            [getattr(b.event, "shard_index", None) for b in batch],
-            [b.partition for b in batch],
-            [b.offset for b in batch],
-            [utc_naive(b.event.at) for b in batch],
-            [b.event.schema_version for b in batch],
-            [b.raw.decode() for b in batch],
+            [b.event.event_id for b in new],
+            [b.event.job_id for b in new],
+            [type(b.event).__name__ for b in new],
+            [getattr(b.event, "shard_index", None) for b in new],
+            [b.partition for b in new],
+            [b.offset for b in new],
+            [utc_naive(b.event.at) for b in new],
+            [b.event.schema_version for b in new],
+            [b.raw.decode() for b in new],
+            list(range(last + 1, last + 1 + len(new))),
         ],
-    ).fetchall()
-    new = {event_id for (event_id,) in inserted}
-    return [b for b in batch if b.event.event_id in new]
+    )
+    return new
 
 
-def _in_canonical_order(batch: list[_Logged]) -> bool:
-    """True when, per job, the batch holds at most one JobSubmitted, first among the job's
-    events, and at most one JobPlanned, before any of the job's shard events. Every log the
-    platform writes is in this order (the planner appends JobPlanned after reading
-    JobSubmitted and before requesting shards); in it the set-based fold of ``_fold_batch``
-    gives exactly what folding one event after the other gives (the other effects commute), so
-    a projection does not depend on how the log was cut into batches."""
+def _canonical_runs(batch: list[_Logged]) -> list[list[_Logged]]:
+    """The batch cut, in order, into the fewest runs in canonical order: per job, at most one
+    JobSubmitted, first among the job's events in the run, and at most one JobPlanned, before
+    any of the job's shard events. Every log the platform writes is one run (the coordinator
+    appends JobPlanned after reading JobSubmitted and before requesting shards); within a run
+    the set-based fold of ``_fold_batch`` gives exactly what folding one event after the other
+    gives (the other effects commute), so folding the runs one after the other is the fold of
+    the log, whatever the batch cuts."""
+    runs: list[list[_Logged]] = []
     seen: dict[str, set[str]] = {}
     for logged in batch:
-        kinds = seen.setdefault(logged.event.job_id, set())
-        match logged.event:
-            case JobSubmitted():
-                if kinds:
-                    return False
-            case JobPlanned():
-                if kinds & {"JobPlanned", "ShardCompleted", "ShardFailed"}:
-                    return False
-        kinds.add(type(logged.event).__name__)
-    return True
+        kind = type(logged.event).__name__
+        kinds = seen.get(logged.event.job_id, set())
+        breaks = (kind == "JobSubmitted" and kinds) or (
+            kind == "JobPlanned" and kinds & {"JobPlanned", "ShardCompleted", "ShardFailed"}
+        )
+        if breaks or not runs:
+            runs.append([])
+            seen = {}
+            kinds = set()
+        runs[-1].append(logged)
+        kinds.add(kind)
+        seen[logged.event.job_id] = kinds
+    return runs
 
 
 def _fold_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> None:
@@ -306,16 +352,15 @@ def _fold_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> None:
                 [list(counts), list(counts.values())],
             )
     if finished:
-        statuses = {JobCompleted: "completed", JobFailed: "failed", JobCancelled: "cancelled"}
         ended = cur.execute(
             "UPDATE jobs SET status = t.status, finished_at = t.ts, error = t.error FROM (SELECT "
             "unnest(?::VARCHAR[]) AS job_id, unnest(?::VARCHAR[]) AS status, "
             "unnest(?::TIMESTAMP[]) AS ts, unnest(?::VARCHAR[]) AS error) AS t "
-            "WHERE jobs.job_id = t.job_id AND jobs.status NOT IN ('completed', 'failed', "
-            "'cancelled') RETURNING jobs.job_id",
+            f"WHERE jobs.job_id = t.job_id AND jobs.status NOT IN {sql_list(TERMINAL)} "
+            "RETURNING jobs.job_id",
             [
                 list(finished),
-                [statuses[type(e)] for e in finished.values()],
+                [ENDING[type(e)] for e in finished.values()],
                 [utc_naive(e.at) for e in finished.values()],
                 [e.reason if isinstance(e, JobFailed) else None for e in finished.values()],
             ],
@@ -337,95 +382,3 @@ def _fold_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> None:
                     [_json(e.stats) for e in results],
                 ],
             )
-
-
-def _fold(cur: duckdb.DuckDBPyConnection, event: Event) -> None:
-    """One event's effects (it is archived already): the reference fold, used for batches
-    that are not in canonical order."""
-    at = utc_naive(event.at)
-    match event:
-        case JobSubmitted():
-            cur.execute(
-                "INSERT INTO jobs VALUES (?, ?, 'submitted', ?, ?, NULL, 0, ?, NULL, NULL, ?, "
-                "NULL, ?) ON CONFLICT DO NOTHING",
-                [
-                    event.job_id,
-                    event.owner,
-                    event.config.rounds,
-                    event.config.seed,
-                    at,
-                    event.idempotency_key,
-                    _json(event.config),
-                ],
-            )
-        case JobPlanned():
-            cur.execute(
-                "UPDATE jobs SET shards_total = ?, planned_at = ?, status = CASE WHEN status = "
-                "'submitted' THEN 'running' ELSE status END WHERE job_id = ?",
-                [len(event.shard_rounds), at, event.job_id],
-            )
-            for index, rounds in enumerate(event.shard_rounds):
-                cur.execute(
-                    "INSERT INTO shards VALUES (?, ?, ?, 'pending', NULL, NULL, NULL, NULL) "
-                    "ON CONFLICT DO NOTHING",
-                    [event.job_id, index, rounds],
-                )
-        case ShardCompleted():
-            # A second ShardCompleted of one shard (another event id) leaves the first
-            # standing; only a shard completed for the first time counts.
-            changed = cur.execute(
-                "INSERT INTO shards VALUES (?, ?, ?, 'completed', ?, ?, NULL, ?) "
-                "ON CONFLICT (job_id, shard_index) DO UPDATE SET status = 'completed', "
-                "completed_at = excluded.completed_at, seconds = excluded.seconds, "
-                "error = NULL, stats = excluded.stats WHERE shards.status <> 'completed' "
-                "RETURNING shard_index",
-                [
-                    event.job_id,
-                    event.shard_index,
-                    event.rounds,
-                    at,
-                    event.seconds,
-                    _json(event.stats),
-                ],
-            ).fetchall()
-            if changed:
-                cur.execute(
-                    "UPDATE jobs SET shards_done = shards_done + 1 WHERE job_id = ?",
-                    [event.job_id],
-                )
-        case ShardFailed():
-            cur.execute(
-                "UPDATE shards SET status = 'failed', error = ? WHERE job_id = ? AND "
-                "shard_index = ? AND status <> 'completed'",
-                [event.error, event.job_id, event.shard_index],
-            )
-        case JobCompleted():
-            if _finish(cur, event.job_id, "completed", at, None):
-                cur.execute(
-                    "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [
-                        event.job_id,
-                        event.summary.rounds,
-                        event.summary.ev,
-                        event.summary.ev_stderr,
-                        at,
-                        _json(event.summary),
-                        _json(event.stats),
-                    ],
-                )
-        case JobFailed():
-            _finish(cur, event.job_id, "failed", at, event.reason)
-        case JobCancelled():
-            _finish(cur, event.job_id, "cancelled", at, None)
-
-
-def _finish(
-    cur: duckdb.DuckDBPyConnection, job_id: str, status: str, at: datetime, error: str | None
-) -> bool:
-    """The first terminal fact wins: a job cancelled before its last shard stays cancelled."""
-    rows = cur.execute(
-        "UPDATE jobs SET status = ?, finished_at = ?, error = ? WHERE job_id = ? AND "
-        "status NOT IN ('completed', 'failed', 'cancelled') RETURNING job_id",
-        [status, at, error, job_id],
-    ).fetchall()
-    return bool(rows)

@@ -45,10 +45,22 @@ def _status(row: tuple) -> JobStatus:
 
 
 def job_status(cur: duckdb.DuckDBPyConnection, owner: str, job_id: str) -> JobStatus | None:
+    """The job's status; a job accepted but not yet folded from the log is ``submitted``."""
     row = cur.execute(
         f"SELECT {_STATUS_COLUMNS} FROM jobs WHERE job_id = ? AND owner = ?", [job_id, owner]
     ).fetchone()
+    if row is None:
+        row = cur.execute(
+            "SELECT job_id, 'submitted', 0, NULL, accepted_at, NULL, NULL, rounds, NULL "
+            "FROM submissions WHERE job_id = ? AND owner = ?",
+            [job_id, owner],
+        ).fetchone()
     return _status(row) if row else None
+
+
+def folded(cur: duckdb.DuckDBPyConnection, job_id: str) -> bool:
+    """Whether the job's JobSubmitted has come back from the log into the projection."""
+    return cur.execute("SELECT 1 FROM jobs WHERE job_id = ?", [job_id]).fetchone() is not None
 
 
 def job_config(cur: duckdb.DuckDBPyConnection, owner: str, job_id: str) -> SimulationConfig | None:
@@ -88,10 +100,9 @@ _event_decoder = msgspec.json.Decoder(Event)
 
 
 def job_events(cur: duckdb.DuckDBPyConnection, job_id: str) -> JobEvents:
-    # A job's events share one partition (keyed by job id): offset order is log order.
+    # The archive's order: log order, across the logs a restart restores into.
     rows = cur.execute(
-        "SELECT log_partition, log_offset, body FROM events WHERE job_id = ? "
-        "ORDER BY log_partition, log_offset",
+        "SELECT log_partition, log_offset, body FROM events WHERE job_id = ? ORDER BY seq",
         [job_id],
     ).fetchall()
     return JobEvents(
