@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import msgspec
@@ -21,11 +22,13 @@ from jost.contracts import (
     SimulationConfig,
     SubmitAccepted,
 )
+from jost.engine.validate import ConfigRejected, check_runnable
 from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.exact import with_exact
 from jost.platform.api.openapi import SubmitOperation
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.queries import (
+    folded,
     job_config,
     job_events,
     job_page,
@@ -34,10 +37,23 @@ from jost.platform.api.queries import (
 )
 from jost.platform.api.services import Services
 from jost.platform.events import event_id, job_id_for_key, new_job_id, now
+from jost.platform.lifecycle import is_terminal
 from jost.platform.log import Appended
 
 _config_decoder = msgspec.json.Decoder(SimulationConfig)
-TERMINAL = ("completed", "failed", "cancelled")
+
+
+def _header_text(value: str | None) -> str | None:
+    """A header as the client wrote it: HTTP headers arrive as bytes, which the server hands
+    over decoded as Latin-1; a UTF-8 key is decoded again as UTF-8."""
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError as exc:
+        raise Problem(
+            400, "Idempotency-Key must be UTF-8 text", field="Idempotency-Key", slug="bad-header"
+        ) from exc
 
 
 def _services(state: State) -> Services:
@@ -89,37 +105,46 @@ class JobsController(Controller):
         ] = None,
     ) -> SubmitAccepted:
         """The body is a SimulationConfig (see the schema of JobSubmitted.config); it is
-        decoded strictly: unknown fields and wrong types are refused."""
+        decoded strictly (unknown fields and wrong types are refused) and checked as the CLI
+        checks it (names of charts, count systems and index sets, bets, the plan's size)
+        before anything is recorded. The job is recorded durably before the 202."""
         try:
             config = _config_decoder.decode(await request.body())
         except msgspec.DecodeError as exc:
             raise invalid_body(exc) from exc
-        if idempotency_key is None:
-            job_id = new_job_id()
-        else:
-            job_id = job_id_for_key(principal.owner, idempotency_key)
-            known = job_config(services.projection.cursor(), principal.owner, job_id)
-            if known is not None:
-                if known != config:
-                    raise Problem(
-                        409,
-                        "this Idempotency-Key was used for another config",
-                        field="Idempotency-Key",
-                        slug="idempotency-conflict",
-                    )
-                return SubmitAccepted(job_id=job_id)
-        await _append(
-            services,
-            JobSubmitted(
-                event_id=event_id(job_id, "JobSubmitted"),
-                job_id=job_id,
-                at=now(),
-                owner=principal.owner,
-                config=config,
-                idempotency_key=idempotency_key,
-            ),
+        try:
+            await asyncio.to_thread(check_runnable, config)
+        except ConfigRejected as exc:
+            raise Problem(400, exc.reason, field=exc.field, slug="cannot-run") from exc
+        key = _header_text(idempotency_key)
+        job_id = new_job_id() if key is None else job_id_for_key(principal.owner, key)
+        submitted = JobSubmitted(
+            event_id=event_id(job_id, "JobSubmitted"),
+            job_id=job_id,
+            at=now(),
+            owner=principal.owner,
+            config=config,
+            idempotency_key=key,
         )
-        return SubmitAccepted(job_id=job_id)
+        first = await asyncio.to_thread(services.projection.accept, submitted)
+        if first is not None:
+            if first.config != config:
+                raise Problem(
+                    409,
+                    "this Idempotency-Key was used for another config",
+                    field="Idempotency-Key",
+                    slug="idempotency-conflict",
+                )
+            cur = services.projection.cursor()
+            if folded(cur, job_id):
+                known = job_status(cur, principal.owner, job_id)
+                return SubmitAccepted(job_id=job_id, status=known.status if known else "submitted")
+            # Accepted before and never seen back from the log (the process died before
+            # appending it, or the log lost it): append the same fact again.
+            submitted = first
+        await _append(services, submitted)
+        status = job_status(services.projection.cursor(), principal.owner, job_id)
+        return SubmitAccepted(job_id=job_id, status=status.status if status else "submitted")
 
     @get("/status/{job_id:str}/", sync_to_thread=True)
     def status(self, job_id: str, principal: Principal, services: Services) -> JobStatus:
@@ -159,7 +184,7 @@ class JobsController(Controller):
     @post("/jobs/{job_id:str}/cancel/", status_code=202)
     async def cancel(self, job_id: str, principal: Principal, services: Services) -> JobStatus:
         status = _owned_status(services, principal, job_id)
-        if status.status in TERMINAL:
+        if is_terminal(status.status):
             raise Problem(
                 409,
                 f"job {job_id} is already {status.status}",
