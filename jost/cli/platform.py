@@ -13,7 +13,6 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -22,9 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import duckdb
 import msgspec
 
-from jost.platform.settings import Topics, default_data_dir
+from jost.platform.settings import DB_NAME, Topics, default_data_dir
+from jost.platform.supervisor import AlreadyRunning, DataDirLock, Supervisor
 
 API_FACTORY = "jost.platform.api.app:create_app"
 JOST_COMMAND = [sys.executable, "-c", "import sys; from jost.cli import main; sys.exit(main())"]
@@ -152,10 +153,9 @@ class EmbeddedPlatform(msgspec.Struct, frozen=True, kw_only=True):
     token_created: bool
     bootstrap: str
     data_dir: Path
-    children: list[subprocess.Popen]
-
-    def exited(self) -> bool:
-        return any(c.poll() is not None for c in self.children)
+    supervisor: Supervisor
+    resumed: int
+    """Unfinished jobs restored from the archive at start."""
 
 
 @contextlib.contextmanager
@@ -167,45 +167,57 @@ def embedded_platform(
     workers: int,
     stop: threading.Event,
     output: IO[bytes] | None = None,
-    health_timeout: float = 60.0,
+    health_timeout: float = 90.0,
 ) -> Iterator[EmbeddedPlatform]:
-    """The embedded broker with its topics, the API (granian, with the projector) and
-    ``workers`` engine worker processes; everything is stopped on exit. ``output`` receives
-    the children's logs (default: this process's stdout/stderr). Raises RuntimeError when the
-    API does not become healthy."""
+    """The embedded broker with its topics, the log restored from the archive (every
+    unfinished job resumes), then the API (granian, with the projector) and ``workers`` engine
+    worker processes under a supervisor that restarts any that dies; everything is stopped on
+    exit. ``output`` receives the children's logs (default: this process's stdout/stderr).
+    Raises ``AlreadyRunning`` when a platform runs on ``data_dir``, RuntimeError when the API
+    does not become healthy."""
     from jost.platform.embedded import EmbeddedBroker
+    from jost.platform.log import EventLog
+    from jost.platform.recovery import restore
     from jost.platform.topics import create_embedded_topics
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    token, created = _admin_token(data_dir)
-    with EmbeddedBroker() as broker:
-        create_embedded_topics(broker, Topics())
-        env = {
-            **os.environ,
-            "JOST_BOOTSTRAP": broker.bootstrap,
-            "JOST_DATA_DIR": str(data_dir),
-            "JOST_TOKEN": token,
-        }
-        sink = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
-        children = [subprocess.Popen(granian_command(host, port), env=env, **sink)]
-        children += [
-            subprocess.Popen([*JOST_COMMAND, "worker"], env=env, **sink)
-            for _ in range(max(0, workers))
-        ]
-        try:
-            url = f"http://{host}:{port}"
-            if not _wait_healthy(f"{url}/api/health/", stop, children, health_timeout):
-                raise RuntimeError("the API did not become healthy")
-            yield EmbeddedPlatform(
-                url=url,
-                token=token,
-                token_created=created,
-                bootstrap=broker.bootstrap,
-                data_dir=data_dir,
-                children=children,
-            )
-        finally:
-            _stop_children(children)
+    url = f"http://{host}:{port}"
+    lock = DataDirLock(data_dir, url)
+    try:
+        token, created = _admin_token(data_dir)
+        with EmbeddedBroker() as broker:
+            topics = Topics()
+            create_embedded_topics(broker, topics)
+            event_log = EventLog(broker.bootstrap, topics)
+            try:
+                resumed = restore(data_dir / DB_NAME, event_log, broker.log_id)
+            finally:
+                event_log.close()
+            env = {
+                **os.environ,
+                "JOST_BOOTSTRAP": broker.bootstrap,
+                "JOST_DATA_DIR": str(data_dir),
+                "JOST_TOKEN": token,
+            }
+            children = [("api", granian_command(host, port))]
+            children += [(f"worker-{i + 1}", [*JOST_COMMAND, "worker"]) for i in range(workers)]
+            supervisor = Supervisor(children, env, output).start()
+            try:
+                if not _wait_healthy(f"{url}/api/health/", stop, supervisor, health_timeout):
+                    raise RuntimeError("the API did not become healthy")
+                yield EmbeddedPlatform(
+                    url=url,
+                    token=token,
+                    token_created=created,
+                    bootstrap=broker.bootstrap,
+                    data_dir=data_dir,
+                    supervisor=supervisor,
+                    resumed=len(resumed),
+                )
+            finally:
+                supervisor.stop()
+    finally:
+        lock.release()
 
 
 def stop_on_signals() -> threading.Event:
@@ -225,34 +237,34 @@ def cmd_up(args: argparse.Namespace) -> int:
         ) as platform:
             print(
                 f"JOST platform at {platform.url}  (broker {platform.bootstrap}, embedded: the "
-                f"log is kept in memory only; results persist in "
-                f"{data_dir / 'projection.duckdb'})"
+                f"log is kept in memory; every accepted job and every result persists in "
+                f"{data_dir / DB_NAME})"
             )
+            if platform.resumed:
+                print(f"resumed {platform.resumed} unfinished jobs from the archive")
             print(f"admin token{' (new)' if platform.token_created else ''}: {platform.token}")
             print(f"  curl -H 'Authorization: Token {platform.token}' {platform.url}/api/jobs/")
             print(
-                f"{len(platform.children) - 1} engine workers. Ctrl-C stops everything.",
+                f"{args.workers} engine workers, restarted if they die. Ctrl-C stops everything.",
                 flush=True,
             )
-            while not stop.is_set():
-                if platform.exited():
-                    print("jost up: a process exited; stopping", file=sys.stderr)
-                    return 1
-                stop.wait(0.5)
+            stop.wait()
             return 0
-    except RuntimeError as exc:
+    except AlreadyRunning as exc:
+        print(f"jost up: {exc}", file=sys.stderr)
+        return 1
+    except (RuntimeError, duckdb.Error) as exc:
         if stop.is_set():
             return 0
         print(f"jost up: {exc}; stopping", file=sys.stderr)
         return 1
 
 
-def _wait_healthy(
-    url: str, stop: threading.Event, children: list[subprocess.Popen], timeout: float
-) -> bool:
+def _wait_healthy(url: str, stop: threading.Event, supervisor: Supervisor, timeout: float) -> bool:
+    """Wait for the API to answer; False on timeout, or when it keeps dying at start."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not stop.is_set():
-        if any(c.poll() is not None for c in children):
+        if supervisor.child("api").restarts >= 3:
             return False
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -262,19 +274,6 @@ def _wait_healthy(
             pass
         stop.wait(0.2)
     return False
-
-
-def _stop_children(children: list[subprocess.Popen], timeout: float = 30.0) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for child in children:
-        try:
-            child.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(5)
 
 
 def cmd_api(args: argparse.Namespace) -> int:
@@ -293,6 +292,7 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from jost.platform import lifeline
     from jost.platform.consumers.app import serve
     from jost.platform.consumers.groups import GroupTiming
 
@@ -300,6 +300,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     session = args.session_timeout_ms
     timing = GroupTiming(session_timeout_ms=session, heartbeat_interval_ms=max(100, session // 6))
+    lifeline.watch()
     asyncio.run(serve(bootstrap, Topics(), timing=timing))
     return 0
 

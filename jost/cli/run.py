@@ -26,10 +26,10 @@ from jost.cli.simulate import result_table, with_overrides
 from jost.contracts import JobResult, JobStatus, SimulationConfig
 from jost.engine.charts import resolve_playing
 from jost.engine.validate import check_runnable
+from jost.platform.lifecycle import is_terminal
 from jost.platform.settings import default_data_dir
 
 POLL_SECONDS = 0.2
-FINISHED = ("completed", "failed", "cancelled")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -200,12 +200,10 @@ def _follow(
                     completed=status.shards_done,
                     shards=f"{status.shards_total:,}",
                 )
-            if status.status in FINISHED:
+            if is_terminal(status.status):
                 return status
             if stop.is_set():
                 raise RuntimeError("interrupted")
-            if platform.exited():
-                raise RuntimeError("a platform process exited")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} not finished after {timeout:g} s")
             stop.wait(POLL_SECONDS)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from msgspec import Struct
 
+DB_NAME = "projection.duckdb"
+"""The projection's file in a data folder."""
 EVENTS_TOPIC = "jost.events"
 SHARDS_TOPIC = "jost.shards"
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from msgspec import Struct
 
+from jost.platform import lifeline
 from jost.platform.log import EventLog
 from jost.platform.projection import Projection
 from jost.platform.projector import Projector
-from jost.platform.settings import Token, Topics, default_data_dir, tokens_from_env
+from jost.platform.settings import DB_NAME, Token, Topics, default_data_dir, tokens_from_env
 
 
 class ApiSettings(Struct, frozen=True, kw_only=True):
@@ -35,11 +36,12 @@ class ApiSettings(Struct, frozen=True, kw_only=True):
 
     @property
     def db_path(self) -> Path:
-        return self.data_dir / "projection.duckdb"
+        return self.data_dir / DB_NAME
 
 
 class Services:
     def __init__(self, settings: ApiSettings) -> None:
+        lifeline.watch()
         self.settings = settings
         self.tokens = settings.tokens
         settings.data_dir.mkdir(parents=True, exist_ok=True)

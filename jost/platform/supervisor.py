@@ -1,0 +1,197 @@
+"""Keeping the platform's processes alive on one machine: ``jost up`` starts the API and the
+engine workers as children, restarts any that dies (with backoff, and a line in the log) and
+never stops the whole platform for one crash; its children never outlive it.
+
+Three mechanisms, because no one of them covers every death:
+- each child runs in a process group of its own, and a dead child's whole group is killed
+  before it is started again (granian's own worker process would otherwise keep the port and
+  the DuckDB file lock);
+- each child gets SIGKILL from the kernel when the supervisor's thread dies
+  (``PR_SET_PDEATHSIG``), even when the supervisor is SIGKILLed;
+- each child also watches the supervisor's pid and its own parent (``lifeline``), for the
+  grandchildren the kernel signal does not reach.
+The data folder is locked while a supervisor runs, so a second ``jost up`` on it says plainly
+that one is running, and where.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import msgspec
+
+SUPERVISOR_ENV = "JOST_SUPERVISOR_PID"
+LOCK_FILE = "jost-up.lock"
+_PR_SET_PDEATHSIG = 1
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+class DataDirLock:
+    """An exclusive lock on a data folder, held while the platform runs on it; the lock file
+    says who holds it."""
+
+    def __init__(self, data_dir: Path, url: str) -> None:
+        self.path = data_dir / LOCK_FILE
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise AlreadyRunning(
+                f"a JOST platform is already running on {data_dir} "
+                f"(pid {holder.get('pid', '?')}, {holder.get('url', 'address unknown')}); "
+                "stop it first, or give another --data-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "url": url}).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _read_holder(fd: int) -> dict[str, object]:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return json.loads(os.read(fd, 4096) or b"{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: a process group of its own, and SIGKILL when the thread
+    that started it dies."""
+    os.setsid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the supervisor died before prctl took effect
+        os._exit(1)
+
+
+class Child(msgspec.Struct, kw_only=True):
+    name: str
+    command: list[str]
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+    restarts: int = 0
+    next_start: float = 0.0
+    last_exit: int | None = None
+
+
+class Supervisor:
+    """Starts ``children`` from a thread of its own and keeps them running until ``stop()``.
+    A child that ran less than ``stable_seconds`` is restarted after a doubling delay (1 s
+    to ``max_backoff``)."""
+
+    def __init__(
+        self,
+        children: list[tuple[str, list[str]]],
+        env: dict[str, str],
+        output: IO[bytes] | None = None,
+        stable_seconds: float = 30.0,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.children = [Child(name=n, command=c) for n, c in children]
+        self._env = {**env, SUPERVISOR_ENV: str(os.getpid())}
+        self._output = output
+        self._stable = stable_seconds
+        self._max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="jost-supervisor", daemon=True)
+
+    def start(self) -> Supervisor:
+        self._thread.start()
+        return self
+
+    def say(self, message: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} jost up: {message}\n"
+        if self._output is not None:
+            self._output.write(line.encode())
+            self._output.flush()
+        else:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
+
+    def _spawn(self, child: Child) -> None:
+        sink = {"stdout": self._output, "stderr": subprocess.STDOUT} if self._output else {}
+        child.proc = subprocess.Popen(
+            child.command, env=self._env, preexec_fn=_die_with_parent, **sink
+        )
+        child.started = time.monotonic()
+
+    def _run(self) -> None:
+        # Every child is started from this thread: PR_SET_PDEATHSIG fires when the thread that
+        # forked a child ends, so this thread lives as long as the children may.
+        for child in self.children:
+            self._spawn(child)
+        while not self._stop.wait(0.2):
+            for child in self.children:
+                self._watch(child)
+        _terminate([c.proc for c in self.children if c.proc is not None])
+
+    def _watch(self, child: Child) -> None:
+        clock = time.monotonic()
+        if child.proc is not None:
+            code = child.proc.poll()
+            if code is None:
+                return
+            pid = child.proc.pid
+            _kill_group(pid)  # what it started dies with it
+            child.proc, child.last_exit = None, code
+            ran = clock - child.started
+            child.restarts = 0 if ran >= self._stable else child.restarts + 1
+            delay = min(self._max_backoff, 2.0 ** max(child.restarts - 1, 0))
+            child.next_start = clock + delay
+            self.say(
+                f"{child.name} (pid {pid}) exited with code "
+                f"{code} after {ran:.1f} s; restarting it in {delay:.0f} s"
+            )
+            return
+        if clock >= child.next_start:
+            self._spawn(child)
+            assert child.proc is not None
+            self.say(f"{child.name} restarted (pid {child.proc.pid})")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _terminate(procs: list[subprocess.Popen], timeout: float = 25.0) -> None:
+    """SIGTERM every child's group (in-flight work finishes), then SIGKILL what is left."""
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        _kill_group(proc.pid)
+        if proc.poll() is None:
+            proc.wait(5)
