@@ -214,7 +214,7 @@ def digest(data: bytes) -> str:
 
 class ProfileStore:
     """The profiles folder ``root``: read, validate and atomically write profiles; defaults
-    are read-only here (``install_default`` is how ``jost.terminal.sync`` puts them)."""
+    are read-only here (only ``jost.terminal.sync`` installs them)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -251,16 +251,6 @@ class ProfileStore:
 
     def is_default(self, kind: str, name: str) -> bool:
         return name in self.defaults().get(check_kind(kind), {})
-
-    def install_default(self, kind: str, name: str, data: bytes) -> None:
-        """Write a default (read-only file) and record it in the manifest; the caller
-        (sync) has checked it is not the player's own profile."""
-        validate_profile(kind, data)
-        path = self.path(kind, name)
-        atomic_write(path, data, DEFAULT_MODE)
-        manifest = self.defaults()
-        manifest.setdefault(kind, {})[name] = digest(data)
-        self.write_manifest(manifest)
 
     def write_manifest(self, manifest: dict[str, dict[str, str]]) -> None:
         ordered = {k: dict(sorted(manifest[k].items())) for k in KINDS if k in manifest}
