@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from jost.platform.api.defaults import defaults
 from jost.platform.api.exact import ExactController
 from jost.platform.api.jobs import JobsController
-from jost.platform.api.meta import SqlController, defaults, health
+from jost.platform.api.meta import SqlController, health
 from jost.platform.api.openapi import ChartSchemas
 from jost.platform.api.problems import problem_handler
 from jost.platform.api.services import ApiSettings, Services
