@@ -34,8 +34,8 @@ from jost.terminal.client import (
 from jost.terminal.history import HistoryEntry, JobHistory
 from jost.terminal.hydrate import hydrate
 from jost.terminal.output import chart_label, json_line, result_csv, result_json
-from jost.terminal.paths import state_dir
-from jost.terminal.profiles import ProfileError, check_name
+from jost.terminal.paths import profiles_dir, state_dir
+from jost.terminal.profiles import ProfileError, ProfileStore, check_name
 from jost.terminal.sync import sync_defaults
 
 POLL_SECONDS = 0.2
@@ -125,7 +125,7 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    store = open_store()
+    store = ProfileStore(profiles_dir())  # no packaged copy first: the platform's is wanted
     try:
         target, token = resolve_target(args.url)
     except PlatformError:  # no address known: the packaged copy is what there is

@@ -202,6 +202,8 @@ def validate_profile(kind: str, data: bytes | str) -> Any:
 def invalid_from(exc: Exception, **where: Any) -> ProfileInvalid:
     """A msgspec error (``... - at `$.x```) as ``ProfileInvalid`` with its field."""
     message = str(exc)
+    if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
+        message = f"not valid JSON: {message}"
     match = _AT_PATH.search(message)
     if match is None:
         return ProfileInvalid("$", message, **where)
