@@ -1,55 +1,17 @@
 """The platform fixtures (a real embedded broker, the API as a granian subprocess, ``jost
-worker`` subprocesses) taken from tests/platform/conftest.py as they are, and helpers to run
-``jost`` as a player does, with the profiles and state folders in the test's tmp_path."""
+worker`` subprocesses) as tests/platform/conftest.py defines them, and ``player``: ``jost``
+run as a player does, with the profiles and state folders in the test's tmp_path."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from terminal_helpers import Player, platform_fixtures
 
-from jost.cli.platform import JOST_COMMAND
-
-REPO = Path(__file__).resolve().parents[2]
-
-# Loaded by path under its own name: both folders' conftest modules would be "conftest".
-_spec = importlib.util.spec_from_file_location(
-    "jost_platform_fixtures", REPO / "tests" / "platform" / "conftest.py"
-)
-platform_fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(platform_fixtures)
 broker = platform_fixtures.broker
 api = platform_fixtures.api
 start_worker = platform_fixtures.start_worker
-
-
-class Player:
-    """``jost`` run as a subprocess with ``JOST_PROFILES`` and ``JOST_TERMINAL_STATE`` in a
-    temporary folder and no platform address or token from the environment."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.profiles = tmp_path / "profiles"
-        self.state = tmp_path / "state"
-        self.env = {
-            k: v for k, v in os.environ.items() if k not in ("JOST_URL", "JOST_TOKEN", "EDITOR")
-        }
-        self.env.update(JOST_PROFILES=str(self.profiles), JOST_TERMINAL_STATE=str(self.state))
-
-    def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*JOST_COMMAND, *args],
-            input=input,
-            capture_output=True,
-            text=True,
-            env={**self.env, **(env or {})},
-            cwd=REPO,
-            timeout=300,
-        )
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import stat
 import sys
 from pathlib import Path
 
-from conftest import Player
+from terminal_helpers import Player
 
 from jost.cli.platform import free_port
 from jost.defaults.standard import standard_profiles

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import msgspec
-from conftest import Player, platform_fixtures
+from terminal_helpers import Player, platform_fixtures
 
 from jost.cli.platform import free_port
 from jost.contracts import JobSubmitted, SimulationConfig
