@@ -8,7 +8,15 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("jost.cli.simulate", "jost.cli.run", "jost.cli.platform", "jost.cli.exact")
+COMMAND_MODULES = (
+    "jost.cli.simulate",
+    "jost.cli.run",
+    "jost.cli.platform",
+    "jost.cli.exact",
+    "jost.cli.profiles",
+    "jost.cli.client_commands",
+    "jost.cli.terminal_app",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

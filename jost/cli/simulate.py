@@ -14,9 +14,9 @@ from rich.table import Table
 
 from jost.cli.config_file import ConfigError, fail, profile_names, read_config, read_profile
 from jost.contracts import SimulationConfig, Summary, decode_config
-from jost.engine import simulate, summarize
 from jost.engine.charts import resolve_playing
-from jost.engine.validate import check_runnable
+from jost.engine.validate import check_runnable, shard_count
+from jost.terminal.output import json_line, result_json, run_local
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,20 +73,18 @@ def run(args: argparse.Namespace) -> int:
         disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("simulate", total=config.rounds)
-        stats = simulate(config, workers=workers, progress=lambda n: bar.advance(task, n))
+        summary = run_local(config, lambda n: bar.advance(task, n), workers)
     seconds = time.perf_counter() - started
-    summary = summarize(stats, config)
 
     if args.json:
-        out = msgspec.to_builtins(summary)
-        out.update(
-            chart=chart.name or "custom",
-            seed=config.seed,
-            shards=stats.shards,
+        out = result_json(
+            summary,
+            config,
+            shards=shard_count(config),
             workers=workers,
             seconds=round(seconds, 3),
         )
-        sys.stdout.write(msgspec.json.encode(out).decode() + "\n")
+        sys.stdout.write(json_line(out))
     else:
         out = Console()
         out.print(result_table(config, summary, chart.name or "custom", seconds))

@@ -64,10 +64,13 @@ class Projection:
             # The API runs players' SQL on this database: no file or network access, and no
             # statement may turn that back on.
             self._con.execute("SET enable_external_access = false")
-            # A query's memory, in this process, and its spill files are bounded (the whole
-            # database's: DuckDB has no per-query limit; the projector's writes are small).
+            # Bounded working memory and spill files (for the whole database: DuckDB has no
+            # per-query limit; the projector's writes are small), and memory handed back to
+            # the system soon after a heavy query rather than kept by the allocator.
             self._con.execute("SET memory_limit = '256MiB'")
             self._con.execute("SET max_temp_directory_size = '1GiB'")
+            self._con.execute("SET allocator_flush_threshold = '16MiB'")
+            self._con.execute("SET allocator_background_threads = true")
             self._con.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
         self._decoder = msgspec.json.Decoder(Event)

@@ -61,8 +61,15 @@ def _shipped_or_inline(store: ProfileStore, kind: str, name: str, by: tuple[str,
     return value
 
 
-def _strategy(store: ProfileStore, name: str, rules: Rules, by: tuple[str, str]) -> Strategy:
-    profile: StrategyProfile = _load_ref(store, "strategy", name, by)
+def _strategy(
+    store: ProfileStore,
+    name: str,
+    rules: Rules,
+    by: tuple[str, str],
+    profile: StrategyProfile | None = None,
+) -> Strategy:
+    if profile is None:
+        profile = _load_ref(store, "strategy", name, by)
     here = ("strategy", name)
     playing: str | Chart = profile.playing
     if playing not in PLAYING_WORDS:
@@ -88,10 +95,11 @@ def _strategy(store: ProfileStore, name: str, rules: Rules, by: tuple[str, str])
         ) from exc
 
 
-def check_strategy(store: ProfileStore, name: str) -> None:
-    """A strategy on its own: the profiles it names exist and it runs in the default game
-    (a shipped index set must belong to the count system named, for instance)."""
-    strategy = _strategy(store, name, Rules(), by=("strategy", name))
+def check_strategy(store: ProfileStore, name: str, profile: StrategyProfile | None = None) -> None:
+    """A strategy on its own (``profile``, else the saved one): the profiles it names exist
+    and it runs in the default game (a shipped index set must belong to the count system
+    named, for instance)."""
+    strategy = _strategy(store, name, Rules(), by=("strategy", name), profile=profile)
     try:
         check_runnable(SimulationConfig(strategy=strategy, rounds=1_000, shard_rounds=1_000))
     except ConfigRejected as exc:
@@ -108,7 +116,18 @@ def hydrate(
     profile's). Raises ``ProfileMissing`` naming a missing profile and who names it, and
     ``ProfileInvalid`` naming the file and field at fault; the config it returns passes
     ``check_runnable``, the check the platform's submit makes."""
-    sim: SimulationProfile = store.load("simulation", name)
+    return hydrate_profile(store, name, store.load("simulation", name), rounds=rounds, seed=seed)
+
+
+def hydrate_profile(
+    store: ProfileStore,
+    name: str,
+    sim: SimulationProfile,
+    *,
+    rounds: int | None = None,
+    seed: int | None = None,
+) -> SimulationConfig:
+    """``hydrate`` of a simulation profile not (yet) saved as ``name``."""
     here = ("simulation", name)
     rules = _load_ref(store, "rules", sim.rules, here).rules
     strategy = _strategy(store, sim.strategy, rules, here)

@@ -202,6 +202,8 @@ def validate_profile(kind: str, data: bytes | str) -> Any:
 def invalid_from(exc: Exception, **where: Any) -> ProfileInvalid:
     """A msgspec error (``... - at `$.x```) as ``ProfileInvalid`` with its field."""
     message = str(exc)
+    if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
+        message = f"not valid JSON: {message}"
     match = _AT_PATH.search(message)
     if match is None:
         return ProfileInvalid("$", message, **where)
@@ -214,7 +216,7 @@ def digest(data: bytes) -> str:
 
 class ProfileStore:
     """The profiles folder ``root``: read, validate and atomically write profiles; defaults
-    are read-only here (``install_default`` is how ``jost.terminal.sync`` puts them)."""
+    are read-only here (only ``jost.terminal.sync`` installs them)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -252,16 +254,6 @@ class ProfileStore:
     def is_default(self, kind: str, name: str) -> bool:
         return name in self.defaults().get(check_kind(kind), {})
 
-    def install_default(self, kind: str, name: str, data: bytes) -> None:
-        """Write a default (read-only file) and record it in the manifest; the caller
-        (sync) has checked it is not the player's own profile."""
-        validate_profile(kind, data)
-        path = self.path(kind, name)
-        atomic_write(path, data, DEFAULT_MODE)
-        manifest = self.defaults()
-        manifest.setdefault(kind, {})[name] = digest(data)
-        self.write_manifest(manifest)
-
     def write_manifest(self, manifest: dict[str, dict[str, str]]) -> None:
         ordered = {k: dict(sorted(manifest[k].items())) for k in KINDS if k in manifest}
         atomic_write(self.root / MANIFEST, msgspec.json.format(msgspec.json.encode(ordered)))
@@ -290,17 +282,31 @@ class ProfileStore:
             raise invalid_from(exc, kind=kind, name=name, path=self.path(kind, name)) from exc
 
     def validate(self, kind: str, name: str) -> None:
-        """Decode the profile; a strategy is also resolved (the profiles it names must exist
-        and fit together), a simulation hydrated and checked as the platform's submit checks
-        it (``jost.engine.validate.check_runnable``)."""
-        self.load(kind, name)
-        if kind in ("strategy", "simulation"):
-            from jost.terminal.hydrate import check_strategy, hydrate  # imports this module
+        """Check the saved profile as ``check`` checks a document."""
+        self._check_refs(kind, name, self.load(kind, name))
 
-            if kind == "strategy":
-                check_strategy(self, name)
-            else:
-                hydrate(self, name)
+    def check(self, kind: str, name: str, data: bytes | str) -> Any:
+        """Validate ``data`` as profile ``kind/name`` without writing it: decoded strictly;
+        a strategy also resolved (the profiles it names must exist and fit together), a
+        simulation hydrated and checked as the platform's submit checks it
+        (``jost.engine.validate.check_runnable``). Returns the decoded Struct."""
+        check_name(name)
+        try:
+            document = validate_profile(kind, data)
+        except ProfileInvalid as exc:
+            raise ProfileInvalid(exc.field, exc.reason, kind=kind, name=name) from None
+        self._check_refs(kind, name, document)
+        return document
+
+    def _check_refs(self, kind: str, name: str, document: Any) -> None:
+        if kind not in ("strategy", "simulation"):
+            return
+        from jost.terminal.hydrate import check_strategy, hydrate_profile  # imports this module
+
+        if kind == "strategy":
+            check_strategy(self, name, document)
+        else:
+            hydrate_profile(self, name, document)
 
     def list(self, kind: str | None = None) -> builtins.list[ProfileEntry]:
         kinds = (check_kind(kind),) if kind else KINDS
@@ -334,15 +340,13 @@ class ProfileStore:
             )
 
     def save(self, kind: str, name: str, data: bytes) -> None:
-        """Create or replace a profile of the player's: validated first (nothing is written
-        when it is invalid), then written atomically."""
+        """Create or replace a profile of the player's: checked first (``check``: nothing is
+        written when it is invalid, or names a profile that does not exist), then written
+        atomically."""
         path = self.path(kind, name)
         self._refuse_default(kind, name, "replace")
-        try:
-            validate_profile(kind, data)
-        except ProfileInvalid as exc:
-            raise ProfileInvalid(exc.field, exc.reason, kind=kind, name=name) from None
-        atomic_write(path, data, USER_MODE)
+        self.check(kind, name, data)
+        atomic_write(path, data if isinstance(data, bytes) else data.encode(), USER_MODE)
 
     def copy(self, kind: str, name: str, new_name: str) -> None:
         """Copy any profile (a default too) to a new profile of the player's."""

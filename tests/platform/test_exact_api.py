@@ -95,7 +95,10 @@ def test_exact_needs_a_token_and_is_documented(api: ApiServer) -> None:
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert {"$ref": "#/components/schemas/SimulationConfig"} in body["oneOf"]
     names = {p["name"] for p in operation["parameters"]}
-    assert {"post_split", "chart", "Authorization"} <= names
+    assert {"post_split", "chart"} <= names
+    # The token is a security scheme, not a parameter.
+    assert operation["security"] == [{"token": []}, {"bearer": []}]
+    assert operation["responses"]["422"]["content"]["application/problem+json"]
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer["$ref"].endswith("ExactAnswer")
     for ref in body["oneOf"][1]["properties"].values():

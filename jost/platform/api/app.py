@@ -8,16 +8,17 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 
+from jost.platform.api.auth import authenticated
+from jost.platform.api.defaults import defaults
 from jost.platform.api.exact import ExactController
 from jost.platform.api.jobs import JobsController
-from jost.platform.api.meta import SqlController, defaults, health
-from jost.platform.api.openapi import ChartSchemas
+from jost.platform.api.limits import MAX_BODY_BYTES, bounded_body
+from jost.platform.api.meta import SqlController, health
+from jost.platform.api.openapi import ChartSchemas, RoutesPage, document_problems
 from jost.platform.api.problems import problem_handler
 from jost.platform.api.services import ApiSettings, Services
-
-MAX_BODY_BYTES = 1024 * 1024
-"""A complete config with a custom chart is a few kilobytes."""
 
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:
@@ -35,8 +36,17 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[JobsController, SqlController, ExactController, defaults, health],
         lifespan=[lifespan],
+        on_startup=[document_problems],
+        # In this order, on every route: the token first, then the body (its size and depth),
+        # before any handler parses it.
+        guards=[authenticated, bounded_body],
         exception_handlers={Exception: problem_handler},
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[ChartSchemas()],
-        openapi_config=OpenAPIConfig(title="JOST platform", version="1", path="/api/schema"),
+        openapi_config=OpenAPIConfig(
+            title="JOST platform",
+            version="1",
+            path="/api/schema",
+            render_plugins=[RoutesPage(), JsonRenderPlugin()],
+        ),
     )

@@ -1,13 +1,19 @@
 """Token authentication: ``Authorization: Token <key>`` or ``Bearer <key>``. Tokens are
-configured (``JOST_TOKEN``, ``JOST_USER_TOKENS``), never stored per user."""
+configured (``JOST_TOKEN``, ``JOST_USER_TOKENS``), never stored per user.
+
+A route is authenticated when its handler (or its controller) provides the ``principal``
+dependency (``Provide(principal_dependency)``); a route whose ``opt`` has ``admin_only`` needs
+an admin token too. The ``authenticated`` guard checks both before anything reads the request's body
+(guards run before the handler's arguments are parsed), so a request without a valid token
+is answered 401 (403 for a player on an admin route) whatever its body holds."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Any
 
-from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.connection import ASGIConnection, Request
+from litestar.handlers import BaseRouteHandler
 from msgspec import Struct
 
 from jost.platform.api.problems import Problem
@@ -43,8 +49,40 @@ def authenticate(tokens: list[Token], header: str | None) -> Principal:
     raise Problem(401, "unknown token", field="Authorization", slug="unauthenticated")
 
 
-async def principal_dependency(
-    state: State,
-    authorization: Annotated[str | None, Parameter(header="Authorization")] = None,
-) -> Principal:
-    return authenticate(state.services.tokens, authorization)
+ADMIN_ONLY = "admin_only"
+"""The ``opt`` key of routes that only admin tokens may use."""
+_PRINCIPAL = "jost.principal"
+"""Where the guard leaves the principal in the request's scope state."""
+
+
+async def principal_dependency(request: Request[Any, Any, Any]) -> Principal:
+    """The principal the ``authenticated`` guard admitted."""
+    principal = request.scope.get("state", {}).get(_PRINCIPAL)
+    if principal is None:  # the app runs without the guard: still authenticate
+        principal = authenticate(
+            request.app.state.services.tokens, request.headers.get("authorization")
+        )
+    return principal
+
+
+def needs_token(handler: BaseRouteHandler) -> bool:
+    """Whether the route is authenticated: it provides the principal dependency."""
+    provided = handler.resolve_dependencies().values()
+    return any(p.dependency is principal_dependency for p in provided)
+
+
+def authenticated(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """The app's guard: authenticates the routes that need a token, refuses players on
+    admin-only routes, and leaves the principal for ``principal_dependency``."""
+    if not needs_token(handler):
+        return
+    principal = authenticate(
+        connection.app.state.services.tokens, connection.headers.get("authorization")
+    )
+    if handler.opt.get(ADMIN_ONLY) and not principal.admin:
+        raise Problem(
+            403, "this route needs an admin token", field="Authorization", slug="admin-only"
+        )
+    connection.scope.setdefault("state", {})[_PRINCIPAL] = principal

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from msgspec import Meta
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +19,45 @@ PROBLEM_JSON = "application/problem+json"
 _AT_PATH = re.compile(r" - at `(\$[^`]*)`$")
 
 
+class ProblemDetails(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """An error, as RFC 9457 problem details (``application/problem+json``)."""
+
+    # One home for the format: every error body is one of these, and the OpenAPI schema's
+    # ProblemDetails is generated from it (jost.platform.api.openapi).
+    type: Annotated[
+        str,
+        Meta(description="The kind: https://jost.invalid/problems/<slug>, or about:blank."),
+    ]
+    title: Annotated[str, Meta(description="The HTTP status phrase.")]
+    status: Annotated[int, Meta(ge=400, le=599)]
+    detail: Annotated[str, Meta(description="What is wrong, for people.")]
+    field: Annotated[
+        str | None,
+        Meta(
+            description="The JSON path into the body ($.rules.decks), or the header, path or "
+            "query parameter at fault."
+        ),
+    ] = None
+    errors: Annotated[
+        list[dict[str, Any]] | None,
+        Meta(description="Every error of an invalid parameter."),
+    ] = None
+
+
 class Problem(HTTPException):
     """Raised by handlers: ``field`` is a JSON path into the request (``$.rules.decks``) or
     the name of the header, path or query parameter at fault."""
 
     def __init__(
-        self, status: int, detail: str, *, field: str | None = None, slug: str | None = None
+        self,
+        status: int,
+        detail: str,
+        *,
+        field: str | None = None,
+        slug: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail=detail, status_code=status)
+        super().__init__(detail=detail, status_code=status, headers=headers)
         self.field = field
         self.slug = slug
 
@@ -46,32 +78,28 @@ def _document(
     detail: str,
     field: str | None,
     slug: str | None,
-    extra: dict[str, Any] | None = None,
-) -> Response[dict[str, Any]]:
-    title = HTTPStatus(status).phrase
-    body: dict[str, Any] = {
-        "type": f"https://jost.invalid/problems/{slug}" if slug else "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if field is not None:
-        body["field"] = field
-    if extra:
-        body.update(extra)
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[ProblemDetails]:
+    body = ProblemDetails(
+        type=f"https://jost.invalid/problems/{slug}" if slug else "about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        field=field,
+        errors=errors,
+    )
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def problem_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, Problem):
-        return _document(exc.status_code, exc.detail, exc.field, exc.slug)
+        return _document(exc.status_code, exc.detail, exc.field, exc.slug, headers=exc.headers)
     if isinstance(exc, ValidationException):
         errors = exc.extra if isinstance(exc.extra, list) else []
         first = errors[0] if errors and isinstance(errors[0], dict) else {}
         detail = first.get("message") or exc.detail
-        return _document(
-            400, str(detail), first.get("key"), "invalid-parameter", {"errors": errors}
-        )
+        return _document(400, str(detail), first.get("key"), "invalid-parameter", errors)
     if isinstance(exc, HTTPException):
         return _document(exc.status_code, exc.detail, None, None)
     log.exception("unhandled error on %s %s", request.method, request.url.path)

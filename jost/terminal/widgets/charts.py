@@ -1,0 +1,132 @@
+"""The result charts: EV and frequency by true count, the distribution of a trip's result,
+and the risk of ruin as the bankroll changes. Each chart is a plotext plot; a result without
+the data a chart needs (no count kept, no bankroll given) shows why instead."""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from jost.contracts import ShardStats, SimulationConfig, Summary
+from jost.engine.stats import ruin_formula, trip_ruin_formula
+
+COUNT_RANGE = (-6, 10)
+"""The counts drawn: beyond them a player's bins are too thin to read."""
+TRIP_BINS = 40
+BANKROLL_MULTIPLES = tuple(m / 4 for m in range(1, 17))
+"""The bankrolls the risk chart covers: a quarter to four times the one configured."""
+
+
+class Chart(Vertical):
+    """A plot with a line saying why it is empty when the result lacks its data."""
+
+    DEFAULT_CSS = """
+    Chart { height: 1fr; }
+    Chart > .why { padding: 1 2; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="why")
+        yield PlotextPlot()
+
+    def on_mount(self) -> None:
+        self.query_one(".why", Static).display = False
+
+    def explain(self, why: str) -> None:
+        """Show ``why`` in place of the plot."""
+        note = self.query_one(".why", Static)
+        note.update(why)
+        note.display = True
+        self.query_one(PlotextPlot).display = False
+
+    def draw(self) -> PlotextPlot:
+        """The plot, cleared and shown, for the caller to draw on."""
+        self.query_one(".why", Static).display = False
+        plot = self.query_one(PlotextPlot)
+        plot.display = True
+        plot.plt.clear_figure()
+        return plot
+
+
+def _counted_rows(summary: Summary):
+    low, high = COUNT_RANGE
+    return [r for r in summary.by_true_count or () if low <= r.true_count <= high and r.rounds]
+
+
+def show_ev_by_count(chart: Chart, summary: Summary) -> None:
+    rows = _counted_rows(summary)
+    if not rows:
+        chart.explain("No count was kept in this game: there is no EV by true count.")
+        return
+    plot = chart.draw()
+    plot.plt.bar([r.true_count for r in rows], [r.ev * 100 for r in rows])
+    plot.plt.title("EV per initial bet (%) by true count at the bet")
+    plot.refresh()
+
+
+def show_frequency_by_count(chart: Chart, summary: Summary) -> None:
+    rows = _counted_rows(summary)
+    if not rows:
+        chart.explain("No count was kept in this game: there are no count frequencies.")
+        return
+    plot = chart.draw()
+    plot.plt.bar([r.true_count for r in rows], [r.frequency * 100 for r in rows])
+    plot.plt.title("Rounds dealt at each true count (%)")
+    plot.refresh()
+
+
+def trip_histogram(trip_results: dict[int, int], bins: int = TRIP_BINS):
+    """Trip results (count of trips per whole-unit result) gathered into at most ``bins``
+    equal bins: (bin lower edges, counts)."""
+    low, high = min(trip_results), max(trip_results)
+    width = max(1, math.ceil((high - low + 1) / bins))
+    edges = list(range(low, high + 1, width))
+    counts = [0] * len(edges)
+    for value, n in trip_results.items():
+        counts[(value - low) // width] += n
+    return edges, counts
+
+
+def show_trip_distribution(chart: Chart, summary: Summary, stats: ShardStats | None) -> None:
+    risk = summary.risk
+    if risk is None:
+        chart.explain("No bankroll in this game: trips are not simulated (set bankroll).")
+        return
+    plot = chart.draw()
+    if stats is not None and stats.trip_results:
+        edges, counts = trip_histogram(stats.trip_results)
+        total = sum(counts)
+        plot.plt.bar(edges, [100 * n / total for n in counts])
+        plot.plt.title(f"Result of a {risk.trip_rounds:,}-round trip (units): % of trips")
+    elif risk.quantiles:
+        names = sorted(risk.quantiles)
+        plot.plt.bar(names, [risk.quantiles[n] for n in names])
+        plot.plt.title(f"Result of a {risk.trip_rounds:,}-round trip: quantiles (units)")
+    else:
+        chart.explain("No trip was completed: the trips are longer than the rounds played.")
+        return
+    plot.refresh()
+
+
+def show_bankroll_risk(chart: Chart, summary: Summary, config: SimulationConfig | None) -> None:
+    risk = summary.risk
+    if risk is None:
+        chart.explain("No bankroll in this game: set bankroll.units for the risk of ruin.")
+        return
+    # per round dealt, the rates the engine's own risk figures are computed from
+    win = summary.win_per_100 / 100
+    var = summary.sd_per_100**2 / 100
+    bankrolls = [risk.bankroll * m for m in BANKROLL_MULTIPLES]
+    plot = chart.draw()
+    plot.plt.plot(bankrolls, [100 * ruin_formula(win, var, b) for b in bankrolls], label="ever")
+    plot.plt.plot(
+        bankrolls,
+        [100 * trip_ruin_formula(win, var, b, risk.trip_rounds) for b in bankrolls],
+        label=f"within {risk.trip_rounds:,} rounds",
+    )
+    plot.plt.title("Risk of ruin (%) by bankroll (units)")
+    plot.refresh()

@@ -1,0 +1,118 @@
+"""Driving the terminal app headlessly the way a player does, by keys (Textual's pilot), for
+the ``test_app*`` tests: build an app on temporary folders, wait for it, move to a profile,
+type into the editor, record notifications, keep screenshots.
+
+Screenshots (``shoot``) go to ``TMP/screens/NAME.svg`` (the test's tmp_path) and are copied to
+``tests/terminal/artifacts/`` (gitignored), where they stay after the run to be looked at."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import TextArea, Tree
+
+from jost.terminal.app import JostApp
+from jost.terminal.history import JobHistory
+from jost.terminal.profiles import ProfileStore
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def make_app(tmp_path: Path, url: str | None, token: str | None = None, **kw) -> JostApp:
+    return JostApp(
+        ProfileStore(tmp_path / "profiles"),
+        JobHistory(tmp_path / "state"),
+        url,
+        token,
+        export_dir=tmp_path / "exports",
+        **kw,
+    )
+
+
+def closed_port_url() -> str:
+    """A URL no platform answers at: a port just bound and released."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def record_notifications(app: JostApp) -> list[str]:
+    """Every notification's message from now on (screens and workers all go through
+    ``App.notify``), whether or not the toast is still on screen."""
+    seen: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, **kw) -> None:
+        seen.append(message)
+        notify(message, **kw)
+
+    app.notify = recording
+    return seen
+
+
+async def wait_until(
+    pilot: Pilot, predicate: Callable[[], object], timeout: float, what: str
+) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        await pilot.pause(0.05)
+    raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def shoot(app: JostApp, tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / "screens"
+    folder.mkdir(exist_ok=True)
+    path = Path(app.save_screenshot(f"{name}.svg", str(folder)))
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(path, ARTIFACTS / path.name)
+    return path
+
+
+async def go_to_profile(pilot: Pilot, kind: str, name: str) -> None:
+    """Move the browser's cursor to ``kind/name`` with the arrow keys."""
+    tree = pilot.app.screen.query_one("#browser", Tree)
+    tree.focus()
+    await pilot.press("home")
+    for _ in range(200):
+        node = tree.cursor_node
+        if (
+            node is not None
+            and node.data is not None
+            and (node.data.kind, node.data.name)
+            == (
+                kind,
+                name,
+            )
+        ):
+            await pilot.pause()
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{kind}/{name} is not in the browser")
+
+
+async def set_value(pilot: Pilot, key: str, literal: str) -> None:
+    """In the focused editor, replace the JSON value of ``"key": ...`` (on its own line) by
+    ``literal``, typed key by key: the cursor goes to the end of the old value, backspace
+    deletes it, the new one is typed."""
+    editor = pilot.app.screen.query_one("#editor", TextArea)
+    assert editor.has_focus
+    lines = editor.text.split("\n")
+    marker = f'"{key}": '
+    row = next(i for i, line in enumerate(lines) if marker in line)
+    start = lines[row].index(marker) + len(marker)
+    old = lines[row][start:].rstrip().removesuffix(",")
+    editor.cursor_location = (row, start + len(old))
+    await pilot.press(*["backspace"] * len(old), *literal)
+
+
+def on_disk(store: ProfileStore, kind: str, name: str) -> dict:
+    return json.loads(store.path(kind, name).read_bytes())

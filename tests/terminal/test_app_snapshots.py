@@ -1,0 +1,90 @@
+"""SVG snapshots of each screen at 80x24 and 120x40, compared with the accepted ones
+(pytest-textual-snapshot): the files live in ``tests/terminal/__snapshots__/test_app_snapshots/``
+and are rewritten with ``pytest tests/terminal/test_app_snapshots.py --snapshot-update``; a
+failed comparison writes ``snapshot_report.html`` at the repository's root showing both.
+
+Deterministic by construction: the packaged defaults installed before the app starts (no
+sync, no notifications), no platform address, a fixed local result (fixed seed, fixed
+seconds), no job ids or times on screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from app_driver import go_to_profile, make_app
+
+from jost.terminal.hydrate import hydrate
+from jost.terminal.output import run_local
+from jost.terminal.screens.results import ResultsScreen
+from jost.terminal.sync import sync_defaults
+from jost.terminal.tracked import TrackedJob
+
+SIZES = [(80, 24), (120, 40)]
+PROFILE = "hilo-i18-6d-s17-das-ls-1-12"
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> TrackedJob:
+    """A completed local run of a counting game with a bankroll: every chart has data."""
+    root = tmp_path_factory.mktemp("finished")
+    app = make_app(root, None)
+    sync_defaults(app.store, None)
+    config = hydrate(app.store, PROFILE, rounds=40_000, seed=3)
+    return TrackedJob(
+        key="local-1",
+        profile=PROFILE,
+        where="local",
+        config=config,
+        status="completed",
+        done=config.rounds,
+        total=config.rounds,
+        unit="rounds",
+        seconds=1.0,
+        summary=run_local(config),
+    )
+
+
+def offline_app(tmp_path: Path, job: TrackedJob | None = None):
+    app = make_app(tmp_path, None, sync=False)
+    sync_defaults(app.store, None)
+    if job is not None:
+        app.jobs[job.key] = job
+    return app
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_profiles_screen(snap_compare, tmp_path, size) -> None:
+    async def show_a_default(pilot) -> None:
+        await go_to_profile(pilot, "rules", "6d-h17-das-ls")
+
+    assert snap_compare(offline_app(tmp_path), terminal_size=size, run_before=show_a_default)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_run_screen(snap_compare, tmp_path, size) -> None:
+    assert snap_compare(offline_app(tmp_path), press=["f2", "down", "down"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_jobs_screen(snap_compare, tmp_path, size, finished) -> None:
+    assert snap_compare(offline_app(tmp_path, finished), press=["f3"], terminal_size=size)
+
+
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4", "5"])
+def test_results_screen(snap_compare, tmp_path, finished, tab) -> None:
+    """Summary, EV by count, frequency, trip result and risk, at 80x24."""
+
+    async def open_results(pilot) -> None:
+        await pilot.app.push_screen(ResultsScreen(finished))
+
+    app = offline_app(tmp_path, finished)
+    assert snap_compare(app, press=[tab], run_before=open_results)
+
+
+def test_results_screen_large(snap_compare, tmp_path, finished) -> None:
+    async def open_results(pilot) -> None:
+        await pilot.app.push_screen(ResultsScreen(finished))
+
+    app = offline_app(tmp_path, finished)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=open_results)

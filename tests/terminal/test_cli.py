@@ -1,0 +1,158 @@
+"""``jost profiles`` and the platform commands as a player types them (subprocesses), without
+a platform: exit codes (2 bad input, 1 platform), one-line messages, files unchanged."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
+
+from terminal_helpers import Player
+
+from jost.cli.platform import free_port
+from jost.defaults.standard import standard_profiles
+
+RULES = '{"description": "mine", "rules": {"decks": 2, "dealer_hits_soft_17": true}}\n'
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_list_json_and_first_start(player: Player):
+    out = player("profiles", "list", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == sum(len(v) for v in standard_profiles().values())
+    assert {"kind": "rules", "name": "6d-s17-das-ls", "source": "default", "valid": True} in rows
+    assert all(set(r) == {"kind", "name", "source", "valid"} for r in rows)
+    assert stat.S_IMODE((player.profiles / "rules" / "6d-s17-das-ls.json").stat().st_mode) == 0o444
+    only = json.loads(player("profiles", "list", "indices", "--json").stdout)
+    assert only == [
+        {"kind": "indices", "name": "illustrious18_fab4", "source": "default", "valid": True}
+    ]
+
+
+def test_save_invalid_exits_2_naming_the_field_and_writes_nothing(player: Player):
+    out = player("profiles", "save", "rules/mine", input='{"rules": {"decks": 9}}')
+    assert out.returncode == 2
+    assert _one_line(out.stderr) == "jost: rules/mine: Expected `int` <= 8 - at `$.rules.decks`"
+    assert not (player.profiles / "rules" / "mine.json").exists()
+
+    assert player("profiles", "save", "rules/mine", input=RULES).returncode == 0
+    assert player("profiles", "show", "rules/mine").stdout == RULES
+    default = player.profiles / "rules" / "6d-s17-das.json"
+    before = default.read_bytes()
+    out = player("profiles", "save", "rules/6d-s17-das", input=RULES)
+    assert out.returncode == 2
+    assert "is a default and read-only" in _one_line(out.stderr)
+    assert default.read_bytes() == before
+    out = player("profiles", "show", "rules/nope")
+    assert out.returncode == 2
+    assert _one_line(out.stderr).startswith("jost: no rules profile 'nope'")
+
+
+def test_a_hand_broken_file_is_named_with_its_field_and_kept(player: Player):
+    assert player("profiles", "copy", "rules/6d-s17-das", "mine").returncode == 0
+    path = player.profiles / "rules" / "mine.json"
+    broken = path.read_text().replace('"decks": 6', '"decks": "six"')
+    path.write_text(broken)
+    out = player("profiles", "validate", "rules/mine")
+    assert out.returncode == 2
+    assert _one_line(out.stderr) == (
+        f"jost: {path}: Expected `int`, got `str` - at `$.rules.decks`"
+    )
+    out = player("profiles", "validate")
+    assert out.returncode == 2
+    assert out.stdout.endswith(" profiles, 1 invalid\n")
+    assert path.read_text() == broken
+
+
+def test_hydrate_names_a_missing_profile(player: Player):
+    sim = player.profiles / "simulation" / "lost.json"
+    player("profiles", "list")  # first start: the defaults
+    sim.write_text('{"rules": "gone", "strategy": "basic", "betting": "flat"}')
+    out = player("profiles", "hydrate", "lost")
+    assert out.returncode == 2
+    assert _one_line(out.stderr) == (
+        "jost: simulation profile 'lost' names rules profile 'gone', which does not exist "
+        f"(no file {player.profiles / 'rules' / 'gone'}.json)"
+    )
+    out = player("profiles", "hydrate", "basic-6d-s17-das-flat", "--rounds", "20000")
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["rounds"] == 20_000
+
+
+def test_edit_refuses_an_invalid_edit_and_keeps_the_file(player: Player, tmp_path: Path):
+    assert player("profiles", "save", "rules/mine", input=RULES).returncode == 0
+    path = player.profiles / "rules" / "mine.json"
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('\"decks\": 2', '\"decks\": 0'))\n"
+    )
+    out = player("profiles", "edit", "rules/mine", env={"EDITOR": f"{sys.executable} {editor}"})
+    assert out.returncode == 2
+    message = _one_line(out.stderr)
+    assert message.startswith("jost: rules/mine: Expected `int` >= 1 - at `$.rules.decks`")
+    assert message.endswith(f"the edit is refused and {path} kept as it was")
+    assert path.read_text() == RULES
+
+    editor.write_text(
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('\"decks\": 2', '\"decks\": 1'))\n"
+    )
+    out = player("profiles", "edit", "rules/mine", env={"EDITOR": f"{sys.executable} {editor}"})
+    assert out.returncode == 0, out.stderr
+    assert path.read_text() == RULES.replace('"decks": 2', '"decks": 1')
+    out = player("profiles", "edit", "rules/6d-s17-das", env={"EDITOR": "false"})
+    assert out.returncode == 2
+    assert "read-only: copy it first" in _one_line(out.stderr)
+
+
+def test_platform_down_and_no_address_are_one_line_and_exit_1(player: Player):
+    url = f"http://127.0.0.1:{free_port()}"
+    out = player("submit", "basic-6d-s17-das-flat", "--url", url, "--token", "t")
+    assert out.returncode == 1
+    message = _one_line(out.stderr)
+    assert message.startswith(f"jost: no platform answers at {url} (ConnectError")
+    assert "resubmits it under the same idempotency key" in message
+    history = json.loads((player.state / "history.json").read_text())
+    assert [(e["job_id"], e["source"]) for e in history] == [
+        (None, "simulation basic-6d-s17-das-flat")
+    ]
+    # the retry goes out under the same key
+    player("submit", "basic-6d-s17-das-flat", "--url", url, "--token", "t")
+    again = json.loads((player.state / "history.json").read_text())
+    assert [e["key"] for e in again] == [history[0]["key"]]
+
+    out = player("submit", "basic-6d-s17-das-flat")
+    assert out.returncode == 1
+    assert _one_line(out.stderr) == (
+        "jost: no platform address: give --url, set JOST_URL or run jost login URL --token TOKEN"
+    )
+    out = player("sync", "--url", url)
+    assert out.returncode == 1
+    assert "installed the copy packaged with jost" in out.stderr
+    assert (player.profiles / "rules" / "6d-s17-das.json").exists()
+    out = player("results", "some-job", "--url", url)
+    assert out.returncode == 1
+    assert _one_line(out.stderr).startswith(f"jost: no platform answers at {url}")
+
+
+def test_login_is_used_when_no_address_is_given(player: Player):
+    url = f"http://127.0.0.1:{free_port()}"
+    assert player("login", url, "--token", "secret").returncode == 0
+    login = player.state / "login.json"
+    assert json.loads(login.read_text()) == {"url": url, "token": "secret"}
+    assert stat.S_IMODE(login.stat().st_mode) == 0o600
+    out = player("jobs")
+    assert out.returncode == 0
+    out = player("watch", "abc")
+    assert out.returncode == 1
+    assert _one_line(out.stderr).startswith(f"jost: no platform answers at {url}")
