@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any
 
+import duckdb
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from jost.platform.embedded import log_identity
@@ -96,7 +97,7 @@ class Projector:
                         Record(msg.topic(), msg.partition(), msg.offset(), msg.value() or b"")
                     )
                 if records:
-                    self.events_applied += self.projection.apply(records)
+                    self.events_applied += self._apply(records)
                     for rec in records:
                         self._applied[rec.partition] = rec.offset + 1
         except BaseException as exc:  # surfaced through health and wait_applied
@@ -104,6 +105,21 @@ class Projector:
             self.error = exc
         finally:
             self._consumer.close()
+
+    def _apply(self, records: list[Record]) -> int:
+        """Fold a batch; a batch refused for memory (an admin's SQL query holds the
+        database's memory for up to its time limit) is folded again a moment later: the
+        transaction was rolled back, nothing was half applied."""
+        delay = 0.1
+        while True:
+            try:
+                return self.projection.apply(records)
+            except duckdb.OutOfMemoryException:
+                if self._stop.is_set():
+                    raise
+                log.warning("projector: out of memory folding a batch; again in %.1f s", delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     def is_applied(self, partition: int, offset: int) -> bool:
         return self._applied.get(partition, 0) > offset
