@@ -45,6 +45,7 @@ from jost.contracts import (
 from jost.engine import merge, plan_shards, run_shard, summarize
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.events import encode, event_id, now
+from jost.platform.lifecycle import is_terminal
 from jost.platform.log import producer_config
 from jost.platform.projection import Projection
 from jost.platform.projector import Projector
@@ -65,7 +66,7 @@ def wait_completed(client: httpx.Client, job_id: str, timeout: float, poll: floa
         status = client.get(f"/api/status/{job_id}/").json()
         if status["status"] == "completed":
             return
-        if status["status"] in ("failed", "cancelled"):
+        if is_terminal(status["status"]):
             raise RuntimeError(f"job {job_id} {status['status']}: {status.get('error')}")
         time.sleep(poll)
     raise TimeoutError(f"job {job_id} not completed after {timeout:g} s")

@@ -527,6 +527,9 @@ def decode_config(data: bytes | str) -> SimulationConfig:
 EVENT_SCHEMA_VERSION = 1
 
 JobState = Literal["submitted", "running", "completed", "failed", "cancelled"]
+TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+"""The states a job never leaves (its transitions are decided in ``jost.platform.lifecycle``;
+clients read this set to know when to stop watching)."""
 
 
 class _Event(Struct, frozen=True, kw_only=True, tag_field="kind", tag=True):

@@ -22,7 +22,7 @@ from rich.table import Table
 from jost.cli.config_file import ConfigError, fail, read_config
 from jost.cli.profiles import open_store
 from jost.cli.simulate import count_table, result_table, with_overrides
-from jost.contracts import JobResult, JobStatus, SimulationConfig
+from jost.contracts import TERMINAL_STATES, JobResult, JobStatus, SimulationConfig
 from jost.engine.validate import check_runnable
 from jost.terminal.client import (
     PlatformClient,
@@ -39,7 +39,6 @@ from jost.terminal.profiles import ProfileError, ProfileStore, check_name
 from jost.terminal.sync import sync_defaults
 
 POLL_SECONDS = 0.2
-FINISHED = ("completed", "failed", "cancelled")
 
 
 class JobError(Exception):
@@ -231,7 +230,7 @@ def _follow(client: PlatformClient, job_id: str, timeout: float | None) -> JobSt
                     completed=status.shards_done,
                     shards=f"{status.shards_total:,}",
                 )
-            if status.status in FINISHED:
+            if status.status in TERMINAL_STATES:
                 return status
             if deadline is not None and time.monotonic() > deadline:
                 raise JobError(

@@ -17,6 +17,7 @@ from typing import Literal, get_args
 import msgspec
 
 from jost.contracts import (
+    TERMINAL_STATES,
     Event,
     JobCancelled,
     JobCompleted,
@@ -32,8 +33,8 @@ from jost.contracts import (
 )
 
 STATES: tuple[JobState, ...] = get_args(JobState)
-TERMINAL: frozenset[JobState] = frozenset({"completed", "failed", "cancelled"})
-OPEN: frozenset[JobState] = frozenset(STATES) - TERMINAL
+TERMINAL: frozenset[str] = TERMINAL_STATES
+OPEN: frozenset[str] = frozenset(STATES) - TERMINAL
 
 ENDING: dict[type, JobState] = {
     JobCompleted: "completed",
@@ -47,7 +48,7 @@ def is_terminal(state: str) -> bool:
     return state in TERMINAL
 
 
-def sql_list(states: frozenset[JobState]) -> str:
+def sql_list(states: frozenset[str]) -> str:
     """``('a', 'b')`` for a SQL ``IN``: the projection's statements name states from here."""
     return "(" + ", ".join(f"'{s}'" for s in sorted(states)) + ")"
 

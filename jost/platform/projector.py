@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 import uuid
@@ -60,9 +61,15 @@ class Projector:
     """Runs the fold in a background thread; ``applied`` tells how far each partition is."""
 
     def __init__(
-        self, projection: Projection, bootstrap: str, topic: str, batch: int = 1000
+        self,
+        projection: Projection,
+        bootstrap: str,
+        topic: str,
+        batch: int = 1000,
+        exit_on_error: bool = False,
     ) -> None:
         self.projection = projection
+        self._exit_on_error = exit_on_error
         self.topic = topic
         self._batch = batch
         self._consumer = Consumer(consumer_config(bootstrap))
@@ -103,6 +110,10 @@ class Projector:
         except BaseException as exc:  # surfaced through health and wait_applied
             log.exception("projector stopped")
             self.error = exc
+            if self._exit_on_error:
+                # In the API: a process whose projection stopped serves stale reads forever;
+                # ending it lets its supervisor start a fresh one from the stored offsets.
+                os._exit(75)
         finally:
             self._consumer.close()
 

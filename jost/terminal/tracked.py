@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from jost.contracts import ShardStats, SimulationConfig, Summary
+from jost.contracts import TERMINAL_STATES, ShardStats, SimulationConfig, Summary
 
-FINAL = frozenset({"completed", "failed", "cancelled", "refused", "lost"})
+FINAL = TERMINAL_STATES | {"refused", "lost"}
 """States after which nothing changes: no more polling."""
 
 Where = Literal["platform", "local"]

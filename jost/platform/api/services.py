@@ -47,7 +47,7 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.projection = Projection(settings.db_path, lock_down=True)
         self.projector = Projector(
-            self.projection, settings.bootstrap, settings.topics.events
+            self.projection, settings.bootstrap, settings.topics.events, exit_on_error=True
         ).start()
         self.event_log = EventLog(settings.bootstrap, settings.topics)
 

@@ -55,11 +55,12 @@ async def serve(
     broker = build_broker(bootstrap, event_log, timing, directory)
     try:
         await broker.start()
-        while not stop.is_set() and coordinator.error is None:
+        while not stop.is_set() and coordinator.error is None and directory.error is None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
-        if coordinator.error is not None:
-            raise RuntimeError(f"coordinator stopped: {coordinator.error}")
+        for name, part in (("coordinator", coordinator), ("directory", directory)):
+            if part.error is not None:
+                raise RuntimeError(f"{name} stopped: {part.error}")
     finally:
         await broker.stop()
         coordinator.stop()

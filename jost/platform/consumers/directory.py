@@ -68,6 +68,7 @@ class JobDirectory:
         self._position: dict[int, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="jost-directory", daemon=True)
 
     def start(self) -> JobDirectory:
@@ -81,19 +82,25 @@ class JobDirectory:
 
     def _run(self) -> None:
         try:
-            while not self._stop.is_set():
-                for msg in self._consumer.consume(500, timeout=0.1):
-                    err = msg.error()
-                    if err is not None:
-                        if err.code() != KafkaError._PARTITION_EOF:
-                            log.warning("directory: %s", err)
-                        continue
-                    self._observe(msg.value() or b"")
-                    with self._lock:
-                        self._position[msg.partition()] = msg.offset() + 1
+            self._read()
+        except BaseException as exc:  # the worker process ends, and is started again
+            log.exception("directory stopped")
+            self.error = exc
         finally:
             self._consumer.close()
             self._probe.close()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            for msg in self._consumer.consume(500, timeout=0.1):
+                err = msg.error()
+                if err is not None:
+                    if err.code() != KafkaError._PARTITION_EOF:
+                        log.warning("directory: %s", err)
+                    continue
+                self._observe(msg.value() or b"")
+                with self._lock:
+                    self._position[msg.partition()] = msg.offset() + 1
 
     def _observe(self, body: bytes) -> None:
         try:
