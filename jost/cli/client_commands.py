@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -207,9 +208,24 @@ def _follow_and_print(
 
 
 def _follow(client: PlatformClient, job_id: str, timeout: float | None) -> JobStatus:
-    """Poll the job's status until it is finished, drawing shards done / total (as jost run
-    does) on standard error when it is a terminal."""
+    status = follow_job(lambda: _status(client, job_id), job_id, timeout)
+    if status is None:
+        raise JobError(
+            f"job {job_id} not finished after {timeout:g} s; jost watch {job_id} follows it again"
+        )
+    return status
+
+
+def follow_job(
+    poll: Callable[[], JobStatus],
+    job_id: str,
+    timeout: float | None,
+    stop: threading.Event | None = None,
+) -> JobStatus | None:
+    """Poll a job's status until it is finished, drawing shards done / total on standard
+    error when it is a terminal; None when ``timeout`` passes or ``stop`` is set first."""
     deadline = None if timeout is None else time.monotonic() + timeout
+    stop = stop or threading.Event()
     err = Console(stderr=True)
     with Progress(
         TextColumn("[bold]job {task.fields[job]}"),
@@ -222,7 +238,7 @@ def _follow(client: PlatformClient, job_id: str, timeout: float | None) -> JobSt
     ) as bar:
         task = bar.add_task("job", total=None, job=job_id[:8], shards="?")
         while True:
-            status = _status(client, job_id)
+            status = poll()
             if status.shards_total:
                 bar.update(
                     task,
@@ -233,11 +249,9 @@ def _follow(client: PlatformClient, job_id: str, timeout: float | None) -> JobSt
             if status.status in TERMINAL_STATES:
                 return status
             if deadline is not None and time.monotonic() > deadline:
-                raise JobError(
-                    f"job {job_id} not finished after {timeout:g} s; jost watch {job_id} "
-                    "follows it again"
-                )
-            time.sleep(POLL_SECONDS)
+                return None
+            if stop.wait(POLL_SECONDS):
+                return None
 
 
 def _lost(client: PlatformClient, job_id: str, exc: PlatformRefused) -> PlatformError:

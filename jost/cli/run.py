@@ -6,30 +6,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import msgspec
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jost.cli.client_commands import follow_job
 from jost.cli.config_file import ConfigError, fail, read_config
-from jost.cli.platform import EmbeddedPlatform, embedded_platform, free_port, stop_on_signals
+from jost.cli.platform import embedded_platform, free_port, stop_on_signals
 from jost.cli.simulate import result_table, with_overrides
-from jost.contracts import JobResult, JobStatus, SimulationConfig
 from jost.engine.charts import resolve_playing
 from jost.engine.validate import check_runnable
-from jost.platform.lifecycle import is_terminal
 from jost.platform.settings import default_data_dir
-
-POLL_SECONDS = 0.2
+from jost.terminal.client import PlatformClient, PlatformError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,35 +56,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-class Api:
-    """The few calls ``jost run`` makes, over plain HTTP with the admin token."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self._headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-
-    def _call(self, method: str, path: str, body: bytes | None = None) -> Any:
-        request = urllib.request.Request(
-            self.url + path, data=body, method=method, headers=self._headers
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            # The API answers problem details; their detail names the field at fault.
-            detail = exc.read().decode(errors="replace")
-            raise RuntimeError(f"{method} {path}: {exc.code} {detail}") from exc
-
-    def submit(self, config: SimulationConfig) -> str:
-        return self._call("POST", "/api/submit/", msgspec.json.encode(config))["job_id"]
-
-    def status(self, job_id: str) -> JobStatus:
-        return msgspec.convert(self._call("GET", f"/api/status/{job_id}/"), JobStatus)
-
-    def result(self, job_id: str) -> JobResult:
-        return msgspec.convert(self._call("GET", f"/api/results/{job_id}/"), JobResult)
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         config = read_config(args.config)
@@ -124,11 +87,17 @@ def run(args: argparse.Namespace) -> int:
                         output=log,
                     )
                 )
-            api = Api(platform.url, platform.token)
-            job_id = api.submit(config)
-            status = _follow(api, job_id, platform, stop, err, args.timeout)
-            result = api.result(job_id) if status.status == "completed" else None
-        except (RuntimeError, OSError, TimeoutError) as exc:
+            with PlatformClient(platform.url, platform.token, timeout=30) as client:
+                job_id = client.submit(config, None).job_id
+                status = follow_job(lambda: client.status(job_id), job_id, args.timeout, stop)
+                if status is None:
+                    raise TimeoutError(
+                        "interrupted"
+                        if stop.is_set()
+                        else f"job {job_id} not finished after {args.timeout:g} s"
+                    )
+                result = client.result(job_id) if status.status == "completed" else None
+        except (RuntimeError, OSError, TimeoutError, PlatformError) as exc:
             if stop.is_set():
                 print("jost run: interrupted; stopped the platform", file=sys.stderr)
                 return 130
@@ -169,41 +138,3 @@ def run(args: argparse.Namespace) -> int:
         Console().print(table)
         print(f"job {job_id}; results kept in {data_dir / 'projection.duckdb'}")
     return 0
-
-
-def _follow(
-    api: Api,
-    job_id: str,
-    platform: EmbeddedPlatform,
-    stop: threading.Event,
-    err: Console,
-    timeout: float,
-) -> JobStatus:
-    """Poll the job's status until it is finished, drawing shards done / total."""
-    deadline = time.monotonic() + timeout
-    with Progress(
-        TextColumn("[bold]job {task.fields[job]}"),
-        BarColumn(),
-        TextColumn("{task.completed:,.0f} / {task.fields[shards]} shards"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
-        task = bar.add_task("job", total=None, job=job_id[:8], shards="?")
-        while True:
-            status = api.status(job_id)
-            if status.shards_total:
-                bar.update(
-                    task,
-                    total=status.shards_total,
-                    completed=status.shards_done,
-                    shards=f"{status.shards_total:,}",
-                )
-            if is_terminal(status.status):
-                return status
-            if stop.is_set():
-                raise RuntimeError("interrupted")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} not finished after {timeout:g} s")
-            stop.wait(POLL_SECONDS)
