@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
 import time
 import uuid
 from typing import Any
@@ -19,6 +18,7 @@ import duckdb
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from jost.platform.embedded import log_identity
+from jost.platform.loop import Loop
 from jost.platform.projection import Projection, Record
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,10 @@ def assign_from_stored(
     return partitions
 
 
-class Projector:
+class Projector(Loop):
     """Runs the fold in a background thread; ``applied`` tells how far each partition is."""
+
+    name = "jost-projector"
 
     def __init__(
         self,
@@ -68,6 +70,7 @@ class Projector:
         batch: int = 1000,
         exit_on_error: bool = False,
     ) -> None:
+        super().__init__()
         self.projection = projection
         self._exit_on_error = exit_on_error
         self.topic = topic
@@ -76,46 +79,36 @@ class Projector:
         assign_from_stored(self._consumer, projection, topic)
         self._applied = dict(projection.offsets(topic))
         self.events_applied = 0
-        self.error: BaseException | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="jost-projector", daemon=True)
 
-    def start(self) -> Projector:
-        self._thread.start()
-        return self
+    def _step(self) -> None:
+        # consume() with a timeout waits for a full batch: wait for the first message only,
+        # then take what has already arrived (low latency, still batched).
+        first = self._consumer.poll(0.1)
+        if first is None:
+            return
+        messages = [first, *self._consumer.consume(self._batch - 1, timeout=0)]
+        records = []
+        for msg in messages:
+            err = msg.error()
+            if err is not None:
+                if err.code() != KafkaError._PARTITION_EOF:
+                    log.warning("projector: %s", err)
+                continue
+            records.append(Record(msg.topic(), msg.partition(), msg.offset(), msg.value() or b""))
+        if records:
+            self.events_applied += self._apply(records)
+            for rec in records:
+                self._applied[rec.partition] = rec.offset + 1
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                # consume() with a timeout waits for a full batch: wait for the first message
-                # only, then take what has already arrived (low latency, still batched).
-                first = self._consumer.poll(0.1)
-                if first is None:
-                    continue
-                messages = [first, *self._consumer.consume(self._batch - 1, timeout=0)]
-                records = []
-                for msg in messages:
-                    err = msg.error()
-                    if err is not None:
-                        if err.code() != KafkaError._PARTITION_EOF:
-                            log.warning("projector: %s", err)
-                        continue
-                    records.append(
-                        Record(msg.topic(), msg.partition(), msg.offset(), msg.value() or b"")
-                    )
-                if records:
-                    self.events_applied += self._apply(records)
-                    for rec in records:
-                        self._applied[rec.partition] = rec.offset + 1
-        except BaseException as exc:  # surfaced through health and wait_applied
-            log.exception("projector stopped")
-            self.error = exc
-            if self._exit_on_error:
-                # In the API: a process whose projection stopped serves stale reads forever;
-                # ending it lets its supervisor start a fresh one from the stored offsets.
-                os._exit(75)
-        finally:
-            self._consumer.close()
+    def _failed(self, exc: BaseException) -> None:
+        # Surfaced through health and wait_applied. In the API a process whose projection
+        # stopped would serve stale reads forever: it ends, and its supervisor starts a fresh
+        # one from the stored offsets.
+        if self._exit_on_error:
+            os._exit(75)
+
+    def _close(self) -> None:
+        self._consumer.close()
 
     def _apply(self, records: list[Record]) -> int:
         """Fold a batch; a batch refused for memory (an admin's SQL query holds the
@@ -144,8 +137,3 @@ class Projector:
                 return False
             await asyncio.sleep(0.005)
         return True
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)

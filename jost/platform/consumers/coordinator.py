@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import uuid
 from typing import Any
@@ -42,6 +41,7 @@ from jost.platform.consumers.groups import COORDINATOR_GROUP, GroupTiming
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import JobFold
 from jost.platform.log import EventLog
+from jost.platform.loop import Loop
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,10 @@ class _Partition(msgspec.Struct, kw_only=True):
     live: bool = False
 
 
-class Coordinator:
+class Coordinator(Loop):
     """Runs in a thread of a worker process; ``stop()`` leaves the group."""
+
+    name = "jost-coordinator"
 
     def __init__(
         self,
@@ -96,6 +98,7 @@ class Coordinator:
         timing: GroupTiming,
         deadline: Deadline | None = None,
     ) -> None:
+        super().__init__()
         self._log = event_log
         self._topic = event_log.topics.events
         self._deadline = deadline or Deadline.from_env()
@@ -114,22 +117,10 @@ class Coordinator:
             }
         )
         self._parts: dict[int, _Partition] = {}
-        self._stop = threading.Event()
-        self.error: BaseException | None = None
         self._last_tick = 0.0
-        self._thread = threading.Thread(target=self._run, name="jost-coordinator", daemon=True)
-
-    def start(self) -> Coordinator:
         self._consumer.subscribe(
             [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke
         )
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
 
     # -- the group ---------------------------------------------------------------------------
 
@@ -144,19 +135,15 @@ class Coordinator:
         for tp in partitions:
             self._parts.pop(tp.partition, None)
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                msg = self._consumer.poll(0.1)
-                self._learn_ends()
-                if msg is not None:
-                    self._receive(msg)
-                self._tick()
-        except BaseException as exc:  # the supervisor restarts the process
-            log.exception("coordinator stopped")
-            self.error = exc
-        finally:
-            self._consumer.close()
+    def _step(self) -> None:
+        msg = self._consumer.poll(0.1)
+        self._learn_ends()
+        if msg is not None:
+            self._receive(msg)
+        self._tick()
+
+    def _close(self) -> None:
+        self._consumer.close()
 
     def _learn_ends(self) -> None:
         for number, part in list(self._parts.items()):

@@ -22,6 +22,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 
 from jost.contracts import JobResumed, JobSubmitted, SimulationConfig
 from jost.platform.lifecycle import ENDING
+from jost.platform.loop import Loop
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,11 @@ _submitted = msgspec.json.Decoder(JobSubmitted)
 _resumed = msgspec.json.Decoder(JobResumed)
 
 
-class JobDirectory:
+class JobDirectory(Loop):
+    name = "jost-directory"
+
     def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__()
         self._topic = topic
         settings = {
             "bootstrap.servers": bootstrap,
@@ -67,40 +71,21 @@ class JobDirectory:
         self._ended: set[str] = set()
         self._position: dict[int, int] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="jost-directory", daemon=True)
 
-    def start(self) -> JobDirectory:
-        self._thread.start()
-        return self
+    def _step(self) -> None:
+        for msg in self._consumer.consume(500, timeout=0.1):
+            err = msg.error()
+            if err is not None:
+                if err.code() != KafkaError._PARTITION_EOF:
+                    log.warning("directory: %s", err)
+                continue
+            self._observe(msg.value() or b"")
+            with self._lock:
+                self._position[msg.partition()] = msg.offset() + 1
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        try:
-            self._read()
-        except BaseException as exc:  # the worker process ends, and is started again
-            log.exception("directory stopped")
-            self.error = exc
-        finally:
-            self._consumer.close()
-            self._probe.close()
-
-    def _read(self) -> None:
-        while not self._stop.is_set():
-            for msg in self._consumer.consume(500, timeout=0.1):
-                err = msg.error()
-                if err is not None:
-                    if err.code() != KafkaError._PARTITION_EOF:
-                        log.warning("directory: %s", err)
-                    continue
-                self._observe(msg.value() or b"")
-                with self._lock:
-                    self._position[msg.partition()] = msg.offset() + 1
+    def _close(self) -> None:
+        self._consumer.close()
+        self._probe.close()
 
     def _observe(self, body: bytes) -> None:
         try:
