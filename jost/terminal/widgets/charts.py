@@ -5,13 +5,14 @@ the data a chart needs (no count kept, no bankroll given) shows why instead."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from jost.contracts import ShardStats, SimulationConfig, Summary
+from jost.contracts import ShardStats, SimulationConfig, Summary, TrueCountRow
 from jost.engine.stats import ruin_formula, trip_ruin_formula
 
 COUNT_RANGE = (-6, 10)
@@ -57,26 +58,37 @@ def _counted_rows(summary: Summary):
     return [r for r in summary.by_true_count or () if low <= r.true_count <= high and r.rounds]
 
 
-def show_ev_by_count(chart: Chart, summary: Summary) -> None:
+def _bars_by_count(
+    chart: Chart, summary: Summary, value: Callable[[TrueCountRow], float], title: str, empty: str
+) -> None:
     rows = _counted_rows(summary)
     if not rows:
-        chart.explain("No count was kept in this game: there is no EV by true count.")
+        chart.explain(empty)
         return
     plot = chart.draw()
-    plot.plt.bar([r.true_count for r in rows], [r.ev * 100 for r in rows])
-    plot.plt.title("EV per initial bet (%) by true count at the bet")
+    plot.plt.bar([r.true_count for r in rows], [value(r) for r in rows])
+    plot.plt.title(title)
     plot.refresh()
+
+
+def show_ev_by_count(chart: Chart, summary: Summary) -> None:
+    _bars_by_count(
+        chart,
+        summary,
+        lambda r: r.ev * 100,
+        "EV per initial bet (%) by true count at the bet",
+        "No count was kept in this game: there is no EV by true count.",
+    )
 
 
 def show_frequency_by_count(chart: Chart, summary: Summary) -> None:
-    rows = _counted_rows(summary)
-    if not rows:
-        chart.explain("No count was kept in this game: there are no count frequencies.")
-        return
-    plot = chart.draw()
-    plot.plt.bar([r.true_count for r in rows], [r.frequency * 100 for r in rows])
-    plot.plt.title("Rounds dealt at each true count (%)")
-    plot.refresh()
+    _bars_by_count(
+        chart,
+        summary,
+        lambda r: r.frequency * 100,
+        "Rounds dealt at each true count (%)",
+        "No count was kept in this game: there are no count frequencies.",
+    )
 
 
 def trip_histogram(trip_results: dict[int, int], bins: int = TRIP_BINS):
