@@ -16,7 +16,7 @@ from jost.cli.config_file import ConfigError, fail, profile_names, read_config, 
 from jost.contracts import SimulationConfig, Summary, decode_config
 from jost.engine.charts import resolve_playing
 from jost.engine.validate import check_runnable, shard_count
-from jost.terminal.output import json_line, result_json, run_local
+from jost.terminal.output import count_bins, json_line, result_json, run_local
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -93,26 +93,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def count_table(s: Summary, low: int = -6, high: int = 10) -> Table:
-    """EV by the count at the bet, with a bar per count: where the edge comes from."""
+def count_table(s: Summary) -> Table:
+    """EV by the count at the bet, with a bar per count: where the edge comes from. The
+    counts beyond ``COUNT_RANGE`` are gathered into its end rows (``count_bins``)."""
     t = Table(title="by count at the bet", header_style="bold")
     for name in ("count", "frequency", "avg bet", "EV ± SE"):
         t.add_column(name, justify="right")
     t.add_column("EV", justify="left")
-    rows = [r for r in s.by_true_count if low <= r.true_count <= high and r.rounds]
-    scale = max((abs(r.ev) for r in rows), default=0.0) or 1.0
-    for r in rows:
-        width = round(abs(r.ev) / scale * 20)
+    bins = count_bins(s.by_true_count)
+    scale = max((abs(b.ev) for b in bins if b.rounds), default=0.0) or 1.0
+    for b in bins:
+        if not b.rounds:  # dealt, never played (wonged out): no EV
+            t.add_row(b.label, f"{b.frequency * 100:.2f}%", "-", "-", "")
+            continue
+        width = round(abs(b.ev) / scale * 20)
         bar = (
             ("[red]" + "█" * width + "[/red]")
-            if r.ev < 0
+            if b.ev < 0
             else ("[green]" + "█" * width + "[/green]")
         )
         t.add_row(
-            f"{r.true_count:+d}",
-            f"{r.frequency * 100:.2f}%",
-            f"{r.avg_bet:g}",
-            f"{r.ev * 100:+.2f}% ± {r.ev_stderr * 100:.2f}%",
+            b.label,
+            f"{b.frequency * 100:.2f}%",
+            f"{b.avg_bet:.4g}",
+            f"{b.ev * 100:+.2f}% ± {b.ev_stderr * 100:.2f}%",
             bar,
         )
     return t

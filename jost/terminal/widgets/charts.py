@@ -12,11 +12,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from jost.contracts import ShardStats, SimulationConfig, Summary, TrueCountRow
+from jost.contracts import ShardStats, SimulationConfig, Summary
 from jost.engine.stats import ruin_formula, trip_ruin_formula
+from jost.terminal.output import CountBin, count_bins
 
-COUNT_RANGE = (-6, 10)
-"""The counts drawn: beyond them a player's bins are too thin to read."""
 TRIP_BINS = 40
 BANKROLL_MULTIPLES = tuple(m / 4 for m in range(1, 17))
 """The bankrolls the risk chart covers: a quarter to four times the one configured."""
@@ -53,20 +52,27 @@ class Chart(Vertical):
         return plot
 
 
-def _counted_rows(summary: Summary):
-    low, high = COUNT_RANGE
-    return [r for r in summary.by_true_count or () if low <= r.true_count <= high and r.rounds]
+def tick_label(b: CountBin) -> str:
+    """The bin's label, short enough for an axis: ``≤-6``, ``+3``, ``≥+10``."""
+    return b.label.replace("<= ", "≤").replace(">= ", "≥")
 
 
 def _bars_by_count(
-    chart: Chart, summary: Summary, value: Callable[[TrueCountRow], float], title: str, empty: str
+    chart: Chart,
+    bins: list[CountBin],
+    value: Callable[[CountBin], float],
+    title: str,
+    empty: str,
 ) -> None:
-    rows = _counted_rows(summary)
-    if not rows:
+    """A bar per bin of the by-count table (``count_bins``: the ends gather the counts
+    beyond), labelled as the table labels them."""
+    if not bins:
         chart.explain(empty)
         return
     plot = chart.draw()
-    plot.plt.bar([r.true_count for r in rows], [value(r) for r in rows])
+    positions = [b.true_count for b in bins]
+    plot.plt.bar(positions, [value(b) for b in bins])
+    plot.plt.xticks(positions, [tick_label(b) for b in bins])
     plot.plt.title(title)
     plot.refresh()
 
@@ -74,8 +80,8 @@ def _bars_by_count(
 def show_ev_by_count(chart: Chart, summary: Summary) -> None:
     _bars_by_count(
         chart,
-        summary,
-        lambda r: r.ev * 100,
+        [b for b in count_bins(summary.by_true_count) if b.rounds],
+        lambda b: b.ev * 100,
         "EV per initial bet (%) by true count at the bet",
         "No count was kept in this game: there is no EV by true count.",
     )
@@ -84,8 +90,8 @@ def show_ev_by_count(chart: Chart, summary: Summary) -> None:
 def show_frequency_by_count(chart: Chart, summary: Summary) -> None:
     _bars_by_count(
         chart,
-        summary,
-        lambda r: r.frequency * 100,
+        count_bins(summary.by_true_count),
+        lambda b: b.frequency * 100,
         "Rounds dealt at each true count (%)",
         "No count was kept in this game: there are no count frequencies.",
     )
