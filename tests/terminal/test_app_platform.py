@@ -145,5 +145,5 @@ def test_first_start_rule_set_simulation_platform_run(tmp_path, api, start_worke
     assert f"[{low * 100:+.4f}%, {high * 100:+.4f}%]" in out["shown"]
     # the job is in the local history, with the config the platform ran
     assert out["entry"].config == job.config and out["entry"].config.rules.decks == 2
-    exported = tmp_path / "exports" / f"jost-double-flat-{job.job_id[:8]}.json"
-    assert exported.is_file()
+    exported = list((tmp_path / "exports").glob(f"jost-double-flat-{job.job_id[:8]}-*.json"))
+    assert len(exported) == 1 and f"exported the JSON to {exported[0]}" in out["seen"]

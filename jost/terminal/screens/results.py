@@ -3,6 +3,8 @@ the tab bar), and export as JSON (the object ``jost simulate --json`` prints) an
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 import msgspec
@@ -84,8 +86,7 @@ class ResultsScreen(Screen):
 
     def action_export(self, kind: str) -> None:
         job = self.job
-        name = f"jost-{job.profile}-{job.label}.{kind}"
-        path = self.app.export_dir / name
+        path = export_path(self.app.export_dir, f"jost-{job.profile}-{job.label}", kind)
         if kind == "json":
             extra = {"job_id": job.job_id} if job.job_id else {}
             data = msgspec.json.format(
@@ -98,4 +99,17 @@ class ResultsScreen(Screen):
         except OSError as exc:
             self.notify(f"not exported: {exc}", severity="error")
             return
-        self.notify(f"exported {path}")
+        self.notify(f"exported the {kind.upper()} to {path}")
+
+
+def export_path(folder: Path, stem: str, suffix: str) -> Path:
+    """A new file in ``folder`` for an export: ``STEM-YYYYmmdd-HHMMSS.SUFFIX``, with ``-2``,
+    ``-3``... when that exists (a local run's label, ``local-1``, starts again every session:
+    the time keeps an export from replacing an earlier one)."""
+    stem = f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    path = folder / f"{stem}.{suffix}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.{suffix}"
+    return path
