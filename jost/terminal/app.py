@@ -264,6 +264,12 @@ class JostApp(App):
             try:
                 accepted = client.submit(job.config, idempotency_key=job.key)
             except PlatformUnavailable as exc:
+                # run here instead: the pending submission is not to be sent again by a
+                # later submit of the same config (jost.terminal.history)
+                try:
+                    self.history.drop(job.key)
+                except OSError as error:
+                    self.notify(f"job history not written: {error}", severity="error")
                 self.notify(
                     f"platform not reachable: {exc}. Running {job.profile} locally instead.",
                     title="platform not reachable",

@@ -110,7 +110,8 @@ class JobHistory:
             self._write(entries)
 
     def drop(self, key: str) -> None:
-        """The platform refused the submission: nothing to retry."""
+        """A pending submission not to be sent again: the platform refused it, or the app ran
+        it locally instead."""
         with self._locked():
             self._write([e for e in self._read() if not (e.key == key and e.job_id is None)])
 

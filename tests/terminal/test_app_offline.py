@@ -1,7 +1,7 @@
 """No platform (the URL points at a closed port), at 120x40: the defaults come from the
 packaged copy, a run submitted to the platform goes local with a clear "platform not
-reachable" notification, and its result appears: the EV of the local run of the hydrated
-config, exactly.
+reachable" notification (its pending submission dropped from the history), and its result
+appears: the EV of the local run of the hydrated config, exactly.
 
 Screenshots: ``TMP/screens/*.svg`` (the test's tmp_path), copied to
 ``tests/terminal/artifacts/`` (gitignored)."""
@@ -55,15 +55,17 @@ def test_platform_down_runs_locally(tmp_path) -> None:
             await pilot.pause()
             shoot(app, tmp_path, "offline-jobs-120x40")
             row = app.screen.query_one("#jobs").get_row_at(0)
-            return job, seen, row
+            return job, seen, row, app.history.list()
 
-    job, seen, row = asyncio.run(scenario())
+    job, seen, row, history = asyncio.run(scenario())
     unreachable = [m for m in seen if m.startswith("platform not reachable")]
     # one when the defaults were synced, one when the run was submitted
     assert len(unreachable) == 2, seen
     assert unreachable[1].endswith(f"Running {PROFILE} locally instead.")
     assert url in unreachable[1]
     assert job.where == "local" and job.status == "completed"
+    # run here instead: the submission is not left pending, for a later submit to resend
+    assert history == []
     config = hydrate(make_app(tmp_path, None).store, PROFILE, rounds=30_000, seed=5)
     assert job.config == config
     expected = run_local(config)
