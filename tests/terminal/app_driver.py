@@ -16,6 +16,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import TextArea, Tree
+from textual.widgets._footer import FooterKey, FooterLabel
 
 from jost.terminal.app import JostApp
 from jost.terminal.history import JobHistory
@@ -66,6 +67,27 @@ async def wait_until(
             return value
         await pilot.pause(0.05)
     raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+async def footer(pilot: Pilot) -> dict[str, str]:
+    """The keys the footer of the screen shown offers, key -> description (a group's keys:
+    the group's label), each checked to be on screen whole."""
+    await pilot.pause()
+    await pilot.pause()
+    screen = pilot.app.screen
+    width = pilot.app.size.width
+    keys = {}
+    for item in screen.query(FooterKey):
+        assert item.region.width > 0 and item.region.right <= width, (item.key, item.region)
+        description = item.description
+        if item.has_class("-grouped"):  # the keys of a group, then its label
+            group = item.parent
+            siblings = list(group.parent.children)
+            label = siblings[siblings.index(group) + 1]
+            assert isinstance(label, FooterLabel)
+            description = str(label.render())
+        keys[item.key] = description
+    return keys
 
 
 def shoot(app: JostApp, tmp_path: Path, name: str) -> Path:

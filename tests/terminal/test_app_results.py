@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from app_driver import make_app, record_notifications
+from app_driver import footer, make_app, record_notifications
 
 from jost.terminal.hydrate import hydrate
 from jost.terminal.output import run_local
@@ -70,3 +70,15 @@ def test_export_never_replaces_an_earlier_one(tmp_path: Path, finished: TrackedJ
     said = [m for m in first + second if m.startswith("exported")]
     assert len(said) == 4
     assert {m.rsplit(" ", 1)[1] for m in said} == {str(f) for f in files}
+
+
+def test_the_footer_shows_every_key_at_80x24(tmp_path: Path, finished: TrackedJob) -> None:
+    async def scenario() -> dict[str, str]:
+        app = make_app(tmp_path, None, sync=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(ResultsScreen(finished))
+            return await footer(pilot)
+
+    keys = asyncio.run(scenario())
+    assert {k: keys.get(k) for k in ("1", "2", "3", "4", "5")} == dict.fromkeys("12345", "Tabs")
+    assert {"escape", "j", "v", "ctrl+q", "f1", "f2", "f3"} <= set(keys)

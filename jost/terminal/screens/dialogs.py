@@ -1,4 +1,5 @@
-"""Small modal questions: a name for a copy, a yes or no."""
+"""Small modal questions: a name for a copy, a yes or no. Each shows its keys in a footer
+(the app's keys do not work in a modal screen, so the footer shows only the dialog's)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Footer, Input, Label
+
+
+class NameInput(Input):
+    """The answer: Enter gives it (in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "OK")]
 
 
 class AskName(ModalScreen[str | None]):
@@ -30,7 +37,8 @@ class AskName(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
-            yield Input(value=self.value, id="answer")
+            yield NameInput(value=self.value, id="answer")
+        yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
@@ -61,6 +69,7 @@ class Confirm(ModalScreen[bool]):
         with Vertical():
             yield Label(self.question)
             yield Label("[b]y[/b] yes   [b]n[/b] no")
+        yield Footer()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

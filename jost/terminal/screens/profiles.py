@@ -50,16 +50,26 @@ def where_in(data: bytes, reason: str) -> str:
     return f" at line {line}, column {column}"
 
 
+class ProfileTree(Tree):
+    """The browser: Enter opens the profile under the cursor in the editor (in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Edit")]
+
+
 class ProfilesScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("c", "copy", "Copy to edit"),
+        Binding("c", "copy", "Copy"),
         Binding("d", "delete", "Delete"),
-        Binding("escape", "browse", "Back to list", show=False),
+        Binding("escape", "browse", "List"),
     ]
     DEFAULT_CSS = """
-    ProfilesScreen #browser { width: 32; border-right: solid $primary; }
+    ProfilesScreen #browser {
+        width: 30%; min-width: 32; max-width: 60; border-right: solid $primary;
+    }
     ProfilesScreen #where { height: 1; padding: 0 1; background: $boost; }
+    ProfilesScreen #where-name { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    ProfilesScreen #where-state { width: auto; padding: 0 0 0 2; }
     ProfilesScreen #editor { height: 1fr; }
     ProfilesScreen #check { height: auto; max-height: 3; padding: 0 1; }
     ProfilesScreen #check.invalid { color: $error; }
@@ -83,11 +93,14 @@ class ProfilesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            tree: Tree[ProfileEntry | None] = Tree("profiles", id="browser")
+            tree: Tree[ProfileEntry | None] = ProfileTree("profiles", id="browser")
             tree.show_root = False
             yield tree
             with Vertical():
-                yield Static("", id="where")
+                with Horizontal(id="where"):
+                    # the state always shows whole; a long name is cut with an ellipsis
+                    yield Static("", id="where-name")
+                    yield Static("", id="where-state")
                 yield TextArea("", id="editor", read_only=True, tab_behavior="indent")
                 yield Static("", id="check")
         yield Footer()
@@ -136,8 +149,11 @@ class ProfilesScreen(Screen):
 
     @on(Tree.NodeSelected, "#browser")
     def _selected(self, event: Tree.NodeSelected) -> None:
-        if event.node.data is not None:
+        entry = event.node.data
+        if entry is not None:
             self.query_one("#editor", TextArea).focus()
+            if self.store.is_default(entry.kind, entry.name):
+                self.notify(f"{entry.kind}/{entry.name} is a default, read-only: c to copy")
 
     # -- the editor ----------------------------------------------------------------------------
 
@@ -155,11 +171,10 @@ class ProfilesScreen(Screen):
         default = self.store.is_default(kind, name)
         editor.read_only = default
         editor.load_text(self.drafts.get((kind, name), self.saved_text))
-        where = self.query_one("#where", Static)
-        if default:
-            where.update(f"[b]{kind}/{name}[/]  default, read-only: [b]c[/] to copy")
-        else:
-            where.update(f"[b]{kind}/{name}[/]  yours: [b]ctrl+s[/] saves")
+        self.query_one("#where-name", Static).update(f"[b]{kind}/{name}[/]")
+        self.query_one("#where-state", Static).update(
+            "read-only · [b]c[/] copies" if default else "yours · [b]ctrl+s[/] saves"
+        )
 
     @on(TextArea.Changed, "#editor")
     def _changed(self, event: TextArea.Changed) -> None:
@@ -269,4 +284,7 @@ class ProfilesScreen(Screen):
         # and delete stay: they answer why not, which a hidden key would not
         if self.current is None and action in ("save", "copy", "delete"):
             return None
+        if action == "browse":
+            # Esc goes back to the list: shown while the list is not in focus
+            return not isinstance(self.focused, ProfileTree)
         return True

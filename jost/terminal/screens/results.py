@@ -32,15 +32,17 @@ TABS = (
     ("trip", "Trip result"),
     ("risk", "Risk"),
 )
+TAB_KEYS = Binding.Group("Tabs")
+"""The tab keys 1-5, shown as one entry of the footer."""
 
 
 class ResultsScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("j", "export('json')", "Export JSON"),
-        Binding("v", "export('csv')", "Export CSV"),
+        Binding("j", "export('json')", "JSON"),
+        Binding("v", "export('csv')", "CSV"),
         *(
-            Binding(str(i), f"tab('{tab}')", title, show=False)
+            Binding(str(i), f"tab('{tab}')", title, group=TAB_KEYS)
             for i, (tab, title) in enumerate(TABS, 1)
         ),
     ]
