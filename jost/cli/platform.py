@@ -141,6 +141,12 @@ def granian_command(host: str, port: int) -> list[str]:
         "--port",
         str(port),
         "--no-access-log",
+        # Idle connections are dropped after 5 s without headers, and a worker holds up to
+        # 4,096 at once: a thousand silent sockets no longer shut everyone else out.
+        "--http1-header-read-timeout",
+        "5000",
+        "--backlog",
+        "4096",
         API_FACTORY,
     ]
 

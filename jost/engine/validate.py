@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from jost.contracts import SimulationConfig
 from jost.engine import kernel as k
-from jost.engine.game import build_game
+from jost.engine.game import Game, build_game
 
 MAX_SHARDS = 10_000
 """Shards of one job: its plan is one event, and each shard one small message."""
+
+MAX_SHARD_ROUNDS = 100_000_000
+"""Rounds of one shard: seconds of a worker's time, not minutes."""
 
 MAX_BET_UNITS = 1_000_000
 """The largest bet, in betting units, the engine accepts."""
@@ -50,11 +55,24 @@ def check_runnable(config: SimulationConfig) -> None:
             f"{config.rounds:,} rounds in shards of {config.shard_rounds:,} make {shards:,} "
             f"shards; at most {MAX_SHARDS:,}: raise shard_rounds to at least {least:,}",
         )
+    if config.shard_rounds > MAX_SHARD_ROUNDS:
+        raise ConfigRejected(
+            "$.shard_rounds",
+            f"shards of {config.shard_rounds:,} rounds; at most {MAX_SHARD_ROUNDS:,}, so that "
+            "one job's shard never holds a worker for minutes while other jobs wait",
+        )
     try:
         game = build_game(config)
     except (ValueError, ArithmeticError) as exc:
         raise _rejected(exc) from exc
-    biggest = int(game.bets.max()) if game.counting else int(game.params[k.P_BET])
+    _check_counting(config, game)
+    bets = game.bets if game.counting else np.array([game.params[k.P_BET]])
+    if int(bets.min()) <= 0:
+        raise ConfigRejected(
+            "$.betting.ramp" if config.betting.ramp else "$.betting",
+            "a bet rounds to nothing (check the ramp's units, the unit and the chip)",
+        )
+    biggest = int(bets.max())
     units = biggest / game.ticks_per_unit
     if units > MAX_BET_UNITS:
         raise ConfigRejected(
@@ -69,6 +87,24 @@ def check_runnable(config: SimulationConfig) -> None:
             "$.rounds",
             f"{config.rounds:,} rounds at bets up to {units:,.6g} units would overflow the "
             "engine's exact 64-bit sums: play fewer rounds or a narrower spread",
+        )
+
+
+def _check_counting(config: SimulationConfig, game: Game) -> None:
+    """A count that can never move, or a wonger who can never enter, plays no round at all."""
+    if not game.counting:
+        return
+    if not game.tags.any():
+        raise ConfigRejected(
+            "$.strategy.count.system.tags", "every tag is 0: the count never moves"
+        )
+    wonging = config.betting.wonging
+    highest = game.bin_low + len(game.bets) - 1
+    if wonging is not None and wonging.enter_at > highest:
+        raise ConfigRejected(
+            "$.betting.wonging.enter_at",
+            f"{wonging.enter_at:g} is beyond the highest count the engine tracks ({highest}): "
+            "the wonger would never play",
         )
 
 

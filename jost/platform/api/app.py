@@ -3,6 +3,7 @@ tests and ``jost up`` pass settings."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,13 +21,21 @@ from jost.platform.api.openapi import ChartSchemas, RoutesPage, document_problem
 from jost.platform.api.problems import problem_handler
 from jost.platform.api.services import ApiSettings, Services
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:
     settings = settings or ApiSettings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        services = Services(settings)
+        try:
+            services = Services(settings)
+        except Exception:
+            # granian reports only that its worker exited: say why (a full disk, a locked or
+            # corrupt database file, a broker that does not answer) before the process ends.
+            log.exception("the API cannot start")
+            raise
         app.state.services = services
         try:
             yield
