@@ -115,8 +115,15 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    """The file as it is; an invalid one is shown too, with its error on standard error."""
     kind, name = kind_name(args.profile)
-    sys.stdout.write(open_store().read_text(kind, name))
+    store = open_store()
+    sys.stdout.write(store.read_text(kind, name))
+    sys.stdout.flush()
+    try:
+        store.validate(kind, name)
+    except ProfileError as exc:
+        return fail(f"{exc} (shown as it is: the profile is invalid)")
     return 0
 
 

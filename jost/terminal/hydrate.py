@@ -28,9 +28,11 @@ from jost.contracts import (
 from jost.engine.validate import ConfigRejected, check_runnable
 from jost.terminal.profiles import (
     PLAYING_WORDS,
+    ProfileError,
     ProfileInvalid,
     ProfileMissing,
     ProfileStore,
+    ReferenceInvalid,
     SimulationProfile,
     StrategyProfile,
     invalid_from,
@@ -42,12 +44,24 @@ _SHIPPED = {
     "indices": ("deviations", DeviationSet),
 }
 """Profile kind -> the folder of ``jost/defaults/`` that ships items of it, and their type."""
+_NAMED_AT = {
+    "rules": "$.rules",
+    "strategy": "$.strategy",
+    "betting": "$.betting",
+    "chart": "$.playing",
+    "count": "$.count",
+    "indices": "$.deviations",
+}
+"""Profile kind -> the field of a simulation or strategy profile that names one."""
 
 
 def _load_ref(store: ProfileStore, kind: str, name: str, by: tuple[str, str]) -> Any:
     if not store.exists(kind, name):
         raise ProfileMissing(kind, name, store.root, referenced_by=by)
-    return store.load(kind, name)
+    try:
+        return store.load(kind, name)
+    except ProfileInvalid as exc:
+        raise ReferenceInvalid(_NAMED_AT[kind], kind, name, by, exc) from exc
 
 
 def _shipped_or_inline(store: ProfileStore, kind: str, name: str, by: tuple[str, str]) -> Any:
@@ -130,7 +144,17 @@ def hydrate_profile(
     """``hydrate`` of a simulation profile not (yet) saved as ``name``."""
     here = ("simulation", name)
     rules = _load_ref(store, "rules", sim.rules, here).rules
-    strategy = _strategy(store, sim.strategy, rules, here)
+    try:
+        strategy = _strategy(store, sim.strategy, rules, here)
+    except ProfileError as exc:
+        said = (isinstance(exc, ProfileMissing) and exc.referenced_by == here) or (
+            isinstance(exc, ProfileInvalid) and exc.kind == "simulation"
+        )
+        if said:  # the strategy profile missing, or its file invalid: said of this profile
+            raise
+        # the strategy's own error (a profile it names is missing or invalid, say), which
+        # the strategy's check says too: here it is said of the simulation naming it
+        raise ReferenceInvalid("$.strategy", "strategy", sim.strategy, here, exc) from exc
     betting = _load_ref(store, "betting", sim.betting, here).betting
     raw = {
         "rules": rules,

@@ -143,6 +143,22 @@ class ProfileInvalid(ProfileError):
         self.path = path
 
 
+class ReferenceInvalid(ProfileInvalid):
+    """A profile naming one that is invalid: ``field`` is where it names it (``$.rules``),
+    ``referenced`` the named profile's own error. The message names the profile first
+    (``simulation/mysim: its rules profile my2d is invalid: ...``), so a list of invalid
+    profiles does not say the named one's error twice."""
+
+    def __init__(
+        self, field: str, kind: str, name: str, by: tuple[str, str], referenced: ProfileError
+    ) -> None:
+        by_kind, by_name = by
+        reason = f"its {kind} profile {name} is invalid: {referenced}"
+        super().__init__(field, reason, kind=by_kind, name=by_name)
+        self.args = (f"{by_kind}/{by_name}: {reason}",)
+        self.referenced = referenced
+
+
 class ProfileMissing(ProfileError):
     """No profile ``kind/name``; ``referenced_by`` is the profile that names it, if any."""
 

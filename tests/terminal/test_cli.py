@@ -71,6 +71,40 @@ def test_a_hand_broken_file_is_named_with_its_field_and_kept(player: Player):
     assert path.read_text() == broken
 
 
+def test_validate_names_the_simulation_naming_a_broken_rules_profile(player: Player):
+    assert player("profiles", "save", "rules/my2d", input=RULES).returncode == 0
+    sim = json.loads(player("profiles", "show", "simulation/basic-6d-s17-das-flat").stdout)
+    sim["rules"] = "my2d"
+    out = player("profiles", "save", "simulation/mysim", input=json.dumps(sim))
+    assert out.returncode == 0, out.stderr
+    path = player.profiles / "rules" / "my2d.json"
+    path.write_text(RULES.replace('"decks": 2', '"decks": 0'))
+    out = player("profiles", "validate")
+    assert out.returncode == 2
+    error = f"{path}: Expected `int` >= 1 - at `$.rules.decks`"
+    assert out.stderr.splitlines() == [
+        f"jost: {error}",
+        f"jost: simulation/mysim: its rules profile my2d is invalid: {error}",
+    ]
+
+
+def test_show_prints_a_broken_file_and_warns(player: Player):
+    assert player("profiles", "save", "rules/mine", input=RULES).returncode == 0
+    path = player.profiles / "rules" / "mine.json"
+    broken = RULES.replace('"decks": 2', '"decks": "two"')
+    path.write_text(broken)
+    out = player("profiles", "show", "rules/mine")
+    assert out.returncode == 2
+    assert out.stdout == broken
+    assert _one_line(out.stderr) == (
+        f"jost: {path}: Expected `int`, got `str` - at `$.rules.decks` "
+        "(shown as it is: the profile is invalid)"
+    )
+    path.write_text(RULES)
+    out = player("profiles", "show", "rules/mine")
+    assert (out.returncode, out.stdout, out.stderr) == (0, RULES, "")
+
+
 def test_hydrate_names_a_missing_profile(player: Player):
     sim = player.profiles / "simulation" / "lost.json"
     player("profiles", "list")  # first start: the defaults

@@ -203,6 +203,45 @@ def test_a_simulation_naming_a_missing_profile_says_which(store: ProfileStore):
         hydrate(store, "nothing-here")
 
 
+def test_a_profile_naming_a_broken_one_says_so_once_in_a_list(store: ProfileStore):
+    """Each invalid profile's error says its own fault: the rules file's field, then the
+    simulation naming it, then a strategy naming a broken count and a simulation naming
+    that strategy (not the count's error again, word for word)."""
+    store.save("rules", "mine", RULES)
+    store.save("simulation", "mysim", _simulation())
+    store.save("count", "mycount", store.read_bytes("count", "hi_lo"))
+    strategy = json.dumps({"playing": "basic", "count": "mycount"}).encode()
+    store.save("strategy", "mine", strategy)
+    store.save("simulation", "counted", _simulation(rules="6d-s17-das", strategy="mine"))
+    rules = store.path("rules", "mine")
+    rules.write_bytes(RULES.replace(b'"decks": 2', b'"decks": "two"'))
+    count = store.path("count", "mycount")
+    count.write_bytes(b"[]")
+    errors = {f"{e.kind}/{e.name}": e.error for e in store.list() if not e.valid}
+    rules_error = f"{rules}: Expected `int`, got `str` - at `$.rules.decks`"
+    assert errors["rules/mine"] == rules_error
+    assert errors["simulation/mysim"] == (
+        f"simulation/mysim: its rules profile mine is invalid: {rules_error}"
+    )
+    count_error = errors["count/mycount"]
+    assert count_error.startswith(f"{count}: ")
+    assert errors["strategy/mine"] == (
+        f"strategy/mine: its count profile mycount is invalid: {count_error}"
+    )
+    assert errors["simulation/counted"] == (
+        "simulation/counted: its strategy profile mine is invalid: strategy/mine: its count "
+        f"profile mycount is invalid: {count_error}"
+    )
+    assert len(set(errors.values())) == len(errors) == 5
+    with pytest.raises(ProfileInvalid) as caught:
+        hydrate(store, "mysim")
+    assert (caught.value.kind, caught.value.name, caught.value.field) == (
+        "simulation",
+        "mysim",
+        "$.rules",
+    )
+
+
 def test_a_config_the_engine_refuses_is_blamed_on_the_file_at_fault(store: ProfileStore):
     store.save("rules", "mine", RULES)
     path = store.root / "simulation" / "big.json"
