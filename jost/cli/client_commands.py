@@ -29,6 +29,7 @@ from jost.terminal.client import (
     PlatformClient,
     PlatformError,
     PlatformRefused,
+    check_url,
     resolve_target,
     save_login,
 )
@@ -118,8 +119,27 @@ def _client(args: argparse.Namespace, url: str | None = None) -> PlatformClient:
     return PlatformClient(target, token)
 
 
+LOGIN_CHECK_SECONDS = 5.0
+"""How long ``jost login`` waits for the platform to try the token."""
+
+
 def _login(args: argparse.Namespace) -> int:
-    path = save_login(args.url, args.token)
+    """Save the address and token; the address must be one, the token is tried (a token
+    refused or a platform not answering is warned about, and saved all the same)."""
+    try:
+        url = check_url(args.url)
+    except ValueError as exc:
+        return fail(str(exc))
+    try:
+        with PlatformClient(url, args.token, timeout=LOGIN_CHECK_SECONDS) as client:
+            client.jobs(limit=1)
+    except PlatformRefused as exc:
+        print(f"jost: warning: {exc}; saved all the same", file=sys.stderr)
+    except PlatformError as exc:
+        print(
+            f"jost: warning: the token is not checked: {exc}; saved all the same", file=sys.stderr
+        )
+    path = save_login(url, args.token)
     print(f"saved the address and token in {path}", file=sys.stderr)
     return 0
 

@@ -4,7 +4,7 @@ contract, each failure one exception with a message a player can act on.
 - ``PlatformUnavailable``: nothing answers (refused connection, timeout), or the platform
   answers 5xx; the message names the URL.
 - ``PlatformRefused``: a 4xx problem document; ``status``, ``detail`` and ``field`` come from
-  it, and a 401 says the token was refused.
+  it, and a 401 says the token was refused (or, when none was given, how to give one).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -40,8 +41,15 @@ class PlatformUnavailable(PlatformError):
 
 
 class PlatformRefused(PlatformError):
-    def __init__(self, status: int, detail: str, field: str | None, url: str) -> None:
-        if status == 401:
+    def __init__(
+        self, status: int, detail: str, field: str | None, url: str, no_token: bool = False
+    ) -> None:
+        if status == 401 and no_token:
+            message = (
+                f"no token given: use --token, JOST_TOKEN or jost login (the platform at {url} "
+                "answered 401)"
+            )
+        elif status == 401:
             message = (
                 f"the platform at {url} refused the token (401): give the right one with "
                 "--token, JOST_TOKEN or jost login"
@@ -67,6 +75,22 @@ def saved_login(state: Path | None = None) -> Login | None:
         return msgspec.json.decode(path.read_bytes(), type=Login)
     except (FileNotFoundError, msgspec.DecodeError):
         return None
+
+
+def check_url(url: str) -> str:
+    """``url`` without a trailing slash when it is an http or https address with a host;
+    else ``ValueError`` saying what is wrong."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError as exc:
+        raise ValueError(f"{url!r} is not a platform address: {exc}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError(
+            f"{url!r} is not a platform address: give http://HOST[:PORT] or https://HOST[:PORT]"
+        )
+    return url.rstrip("/")
 
 
 def save_login(url: str, token: str | None, state: Path | None = None) -> Path:
@@ -97,6 +121,7 @@ def resolve_target(url: str | None = None, token: str | None = None) -> tuple[st
 class PlatformClient:
     def __init__(self, url: str, token: str | None, timeout: float = 10) -> None:
         self.url = url.rstrip("/")
+        self.no_token = not token
         headers = {"Authorization": f"Token {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
@@ -138,7 +163,7 @@ class PlatformClient:
             )
         if response.status_code >= 400:
             detail, field = _problem(response)
-            raise PlatformRefused(response.status_code, detail, field, self.url)
+            raise PlatformRefused(response.status_code, detail, field, self.url, self.no_token)
         if type_ is None:
             return msgspec.json.decode(response.content)
         try:

@@ -1,16 +1,21 @@
 """Helpers of the terminal's tests: the platform's test fixtures module (tests/platform/
 conftest.py, loaded by path under its own name, since both folders' conftest modules are
-named "conftest") and ``Player``, ``jost`` run as a player does. A module of its own so that
+named "conftest"), ``Player``, ``jost`` run as a player does, and ``TokenStub``, a platform
+that only checks tokens. A module of its own so that
 tests import it by a name no other folder uses."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from jost.cli.platform import JOST_COMMAND
+from jost.defaults.standard import standard_profiles
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,3 +50,51 @@ class Player:
             cwd=REPO,
             timeout=300,
         )
+
+
+class TokenStub:
+    """A stand-in platform that checks tokens only: ``/api/defaults/`` answers anyone (the
+    standard profiles), ``/api/jobs/`` answers an empty page to ``Token GOOD``, and every
+    other request, or one without that token, is answered 401 as the platform does. A context
+    manager; ``url`` is its address, ``paths`` the paths asked for."""
+
+    GOOD = "good-token"
+
+    def __init__(self) -> None:
+        stub = self
+        self.paths: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                stub.paths.append(self.path)
+                good = self.headers.get("Authorization") == f"Token {stub.GOOD}"
+                if self.path.startswith("/api/defaults/"):
+                    self._answer(200, standard_profiles())
+                elif good and self.path.startswith("/api/jobs/"):
+                    self._answer(200, {"jobs": [], "offset": 0, "limit": 1, "next_offset": None})
+                else:
+                    self._answer(401, {"detail": "unknown token", "field": "Authorization"})
+
+            do_POST = do_GET
+
+            def _answer(self, status: int, body: object) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> TokenStub:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

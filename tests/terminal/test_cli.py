@@ -8,7 +8,8 @@ import stat
 import sys
 from pathlib import Path
 
-from terminal_helpers import Player
+import pytest
+from terminal_helpers import Player, TokenStub
 
 from jost.cli.platform import free_port
 from jost.defaults.standard import standard_profiles
@@ -190,3 +191,55 @@ def test_login_is_used_when_no_address_is_given(player: Player):
     out = player("watch", "abc")
     assert out.returncode == 1
     assert _one_line(out.stderr).startswith(f"jost: no platform answers at {url}")
+
+
+@pytest.mark.parametrize(
+    "url", ["localhost:8000", "127.0.0.1", "ftp://host", "http://", "http://host:port", "x"]
+)
+def test_login_refuses_what_is_not_an_address(player: Player, url: str):
+    out = player("login", url, "--token", "t")
+    assert out.returncode == 2
+    assert _one_line(out.stderr).startswith(f"jost: {url!r} is not a platform address")
+    assert not (player.state / "login.json").exists()
+
+
+def test_login_tries_the_token_and_saves_it_all_the_same(player: Player):
+    login = player.state / "login.json"
+    with TokenStub() as stub:
+        out = player("login", stub.url + "/", "--token", stub.GOOD)
+        assert out.returncode == 0
+        assert _one_line(out.stderr) == f"saved the address and token in {login}"
+        assert json.loads(login.read_text()) == {"url": stub.url, "token": stub.GOOD}
+        assert stub.paths == ["/api/jobs/?offset=0&limit=1"]
+
+        out = player("login", stub.url, "--token", "wrong")
+        assert out.returncode == 0
+        warning, saved = out.stderr.splitlines()
+        assert warning == (
+            f"jost: warning: the platform at {stub.url} refused the token (401): give the right "
+            "one with --token, JOST_TOKEN or jost login; saved all the same"
+        )
+        assert saved == f"saved the address and token in {login}"
+        assert json.loads(login.read_text())["token"] == "wrong"
+    url = f"http://127.0.0.1:{free_port()}"
+    out = player("login", url, "--token", "t")
+    assert out.returncode == 0
+    warning, _ = out.stderr.splitlines()
+    assert warning.startswith(
+        f"jost: warning: the token is not checked: no platform answers at {url}"
+    )
+    assert warning.endswith("; saved all the same")
+    assert json.loads(login.read_text()) == {"url": url, "token": "t"}
+
+
+def test_no_token_at_all_says_how_to_give_one(player: Player):
+    with TokenStub() as stub:
+        out = player("results", "some-job", "--url", stub.url)
+        assert out.returncode == 1
+        assert _one_line(out.stderr) == (
+            "jost: no token given: use --token, JOST_TOKEN or jost login (the platform at "
+            f"{stub.url} answered 401)"
+        )
+        out = player("results", "some-job", "--url", stub.url, "--token", "wrong")
+        assert out.returncode == 1
+        assert "refused the token (401)" in _one_line(out.stderr)
