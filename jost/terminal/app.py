@@ -13,6 +13,7 @@ published on ``job_changed``, which the screens showing jobs subscribe to.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -126,12 +127,23 @@ class JostApp(App):
         self.profiles_changed: Signal[None] = Signal(self, "profiles-changed")
         self._local_runs = 0
         self._open_when_fetched: str | None = None
+        self._said: set[str] = set()
+        self._said_lock = threading.Lock()
 
     def on_mount(self) -> None:
         self.sub_title = self.url or "no platform address: local runs only"
         self._load_history()
         if self.sync_on_start:
             self.sync()
+
+    def notify_once(self, message: str, **kw: object) -> None:
+        """``notify``, but a message said already this session is not said again: the jobs
+        of the history followed at start, refused for one reason (the token), say it once."""
+        with self._said_lock:
+            if message in self._said:
+                return
+            self._said.add(message)
+        self.notify(message, **kw)
 
     def client(self) -> PlatformClient | None:
         return PlatformClient(self.url, self.token) if self.url else None
@@ -327,13 +339,14 @@ class JostApp(App):
             except PlatformRefused as exc:
                 lost = exc.status == 404
                 self._update(job, status="lost" if lost else "refused", error=str(exc))
-                self.notify(
-                    f"job {job.job_id} is not known to the platform at {self.url}"
-                    if lost
-                    else str(exc),
-                    severity="error",
-                    timeout=10,
-                )
+                if lost:
+                    self.notify(
+                        f"job {job.job_id} is not known to the platform at {self.url}",
+                        severity="error",
+                        timeout=10,
+                    )
+                else:  # the token refused: the same for every job followed
+                    self.notify_once(str(exc), severity="error", timeout=10)
                 return
             misses = 0
             seconds = (
