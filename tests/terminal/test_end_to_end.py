@@ -133,7 +133,8 @@ def test_a_new_player_against_a_running_platform(api, start_worker, player: Play
     out = player("submit", "mine", *auth)
     assert out.returncode == 2
     assert out.stderr.strip() == (
-        f"jost: {path}: Expected `float` <= 1.0 - at `$.rules.penetration`"
+        f"jost: simulation/mine: its rules profile my-casino is invalid: {path}: "
+        "Expected `float` <= 1.0 - at `$.rules.penetration`"
     )
     assert path.read_text() == broken
     # the history: the job, and the submission the down platform never answered (kept for a
