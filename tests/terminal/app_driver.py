@@ -20,7 +20,11 @@ from textual.widgets._footer import FooterKey, FooterLabel
 
 from jost.terminal.app import JostApp
 from jost.terminal.history import JobHistory
+from jost.terminal.hydrate import hydrate
+from jost.terminal.output import run_local
 from jost.terminal.profiles import ProfileStore
+from jost.terminal.sync import sync_defaults
+from jost.terminal.tracked import TrackedJob
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -33,6 +37,26 @@ def make_app(tmp_path: Path, url: str | None, token: str | None = None, **kw) ->
         token,
         export_dir=tmp_path / "exports",
         **kw,
+    )
+
+
+def finished_job(root: Path, profile: str, rounds: int, seed: int) -> TrackedJob:
+    """A completed local run of default simulation ``profile`` (the packaged defaults
+    installed in ``root``), as the app tracks it: ``local-1``, 1 s."""
+    store = ProfileStore(root / "profiles")
+    sync_defaults(store, None)
+    config = hydrate(store, profile, rounds=rounds, seed=seed)
+    return TrackedJob(
+        key="local-1",
+        profile=profile,
+        where="local",
+        config=config,
+        status="completed",
+        done=config.rounds,
+        total=config.rounds,
+        unit="rounds",
+        seconds=1.0,
+        summary=run_local(config),
     )
 
 

@@ -9,12 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from app_driver import footer, make_app, record_notifications
+from app_driver import finished_job, footer, make_app, record_notifications
 
-from jost.terminal.hydrate import hydrate
-from jost.terminal.output import run_local
 from jost.terminal.screens.results import ResultsScreen
-from jost.terminal.sync import sync_defaults
 from jost.terminal.tracked import TrackedJob
 
 PROFILE = "basic-6d-s17-das-flat"
@@ -22,22 +19,7 @@ PROFILE = "basic-6d-s17-das-flat"
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory) -> TrackedJob:
-    root = tmp_path_factory.mktemp("finished")
-    app = make_app(root, None)
-    sync_defaults(app.store, None)
-    config = hydrate(app.store, PROFILE, rounds=5_000, seed=2)
-    return TrackedJob(
-        key="local-1",
-        profile=PROFILE,
-        where="local",
-        config=config,
-        status="completed",
-        done=config.rounds,
-        total=config.rounds,
-        unit="rounds",
-        seconds=1.0,
-        summary=run_local(config),
-    )
+    return finished_job(tmp_path_factory.mktemp("finished"), PROFILE, rounds=5_000, seed=2)
 
 
 def session(tmp_path: Path, job: TrackedJob, keys: list[str]) -> list[str]:

@@ -12,10 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_driver import go_to_profile, make_app
+from app_driver import finished_job, go_to_profile, make_app
 
-from jost.terminal.hydrate import hydrate
-from jost.terminal.output import run_local
 from jost.terminal.screens.results import ResultsScreen
 from jost.terminal.sync import sync_defaults
 from jost.terminal.tracked import TrackedJob
@@ -27,22 +25,7 @@ PROFILE = "hilo-i18-6d-s17-das-ls-1-12"
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory) -> TrackedJob:
     """A completed local run of a counting game with a bankroll: every chart has data."""
-    root = tmp_path_factory.mktemp("finished")
-    app = make_app(root, None)
-    sync_defaults(app.store, None)
-    config = hydrate(app.store, PROFILE, rounds=40_000, seed=3)
-    return TrackedJob(
-        key="local-1",
-        profile=PROFILE,
-        where="local",
-        config=config,
-        status="completed",
-        done=config.rounds,
-        total=config.rounds,
-        unit="rounds",
-        seconds=1.0,
-        summary=run_local(config),
-    )
+    return finished_job(tmp_path_factory.mktemp("finished"), PROFILE, rounds=40_000, seed=3)
 
 
 def offline_app(tmp_path: Path, job: TrackedJob | None = None):
