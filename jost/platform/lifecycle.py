@@ -12,7 +12,7 @@ JobCompleted arriving after it changes nothing.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 import msgspec
 
@@ -32,9 +32,7 @@ from jost.contracts import (
     SimulationConfig,
 )
 
-STATES: tuple[JobState, ...] = get_args(JobState)
 TERMINAL: frozenset[str] = TERMINAL_STATES
-OPEN: frozenset[str] = frozenset(STATES) - TERMINAL
 
 ENDING: dict[type, JobState] = {
     JobCompleted: "completed",

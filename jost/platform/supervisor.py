@@ -93,7 +93,6 @@ class Child(msgspec.Struct, kw_only=True):
     started: float = 0.0
     restarts: int = 0
     next_start: float = 0.0
-    last_exit: int | None = None
 
 
 class Supervisor:
@@ -158,7 +157,7 @@ class Supervisor:
                 return
             pid = child.proc.pid
             _kill_group(pid)  # what it started dies with it
-            child.proc, child.last_exit = None, code
+            child.proc = None
             ran = clock - child.started
             child.restarts = 0 if ran >= self._stable else child.restarts + 1
             delay = min(self._max_backoff, 2.0 ** max(child.restarts - 1, 0))
