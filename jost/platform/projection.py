@@ -140,6 +140,14 @@ class Projection:
             ).fetchone()
         return msgspec.json.decode(first, type=JobSubmitted)
 
+    def record_cancel(self, event: JobCancelled) -> None:
+        """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
+        with self._lock:
+            self._con.cursor().execute(
+                "INSERT INTO cancellations VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [event.job_id, utc_naive(event.at), encode(event).decode()],
+            )
+
     def apply(self, records: Iterable[Record]) -> int:
         """Fold a batch in one transaction; returns how many new events it applied. Records
         that do not decode as events are skipped (their offsets still advance): the log is

@@ -19,6 +19,7 @@ import msgspec
 
 from jost.contracts import (
     Event,
+    JobCancelled,
     JobPlanned,
     JobResumed,
     JobSubmitted,
@@ -56,19 +57,28 @@ def unfinished(projection: Projection) -> list[Resumable]:
         f"e.kind = 'JobSubmitted' WHERE j.status NOT IN {sql_list(TERMINAL)} AND "
         "j.job_id NOT IN (SELECT job_id FROM submissions) ORDER BY j.submitted_at, j.job_id"
     ).fetchall()
+    cancels = dict(cur.execute("SELECT job_id, event FROM cancellations").fetchall())
     found = []
     for job_id, submitted in [*rows, *older]:
         bodies = cur.execute(
             "SELECT body FROM events WHERE job_id = ? ORDER BY seq", [job_id]
         ).fetchall()
-        found.append(_resumable(job_id, submitted, [b for (b,) in bodies]))
+        found.append(_resumable(job_id, submitted, [b for (b,) in bodies], cancels.get(job_id)))
     return found
 
 
-def _resumable(job_id: str, submitted: str, bodies: list[str]) -> Resumable:
+def _resumable(job_id: str, submitted: str, bodies: list[str], cancelled: str | None) -> Resumable:
     fold = JobFold(job_id=job_id)
     first = msgspec.json.decode(submitted, type=JobSubmitted)
     fold.observe(first)
+    if cancelled is not None:
+        # Cancelled before the restart, the cancellation not yet folded: it ends the job.
+        return Resumable(
+            job_id=job_id,
+            facts=[first, msgspec.json.decode(cancelled, type=JobCancelled)],
+            missing=[],
+            plan=None,
+        )
     planned: JobPlanned | None = None
     failed: list[ShardFailed] = []
     for body in bodies:

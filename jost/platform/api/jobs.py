@@ -191,12 +191,8 @@ class JobsController(Controller):
                 field="job_id",
                 slug="already-finished",
             )
-        await _append(
-            services,
-            JobCancelled(
-                event_id=event_id(job_id, "JobCancelled"),
-                job_id=job_id,
-                at=now(),
-            ),
-        )
+        cancelled = JobCancelled(event_id=event_id(job_id, "JobCancelled"), job_id=job_id, at=now())
+        # Durable before the 202, as a submit is: a restart restores it rather than resuming.
+        await asyncio.to_thread(services.projection.record_cancel, cancelled)
+        await _append(services, cancelled)
         return _owned_status(services, principal, job_id)
