@@ -70,6 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     a = cmd.add_parser("rm", help="remove a profile of yours")
     a.add_argument("profile", metavar="KIND/NAME")
+    a.add_argument(
+        "--force", action="store_true", help="remove it even while other profiles name it"
+    )
     a.set_defaults(handler=_handled(_rm))
 
     a = cmd.add_parser("edit", help="edit a profile of yours in $EDITOR (invalid edits refused)")
@@ -152,7 +155,7 @@ def _copy(args: argparse.Namespace) -> int:
 
 def _rm(args: argparse.Namespace) -> int:
     kind, name = kind_name(args.profile)
-    open_store().remove(kind, name)
+    open_store().remove(kind, name, force=args.force)
     print(f"removed {kind}/{name}", file=sys.stderr)
     return 0
 

@@ -114,6 +114,11 @@ PROFILE_TYPES: dict[str, Any] = {
     "indices": IndicesProfile,
 }
 _DECODERS = {kind: msgspec.json.Decoder(t) for kind, t in PROFILE_TYPES.items()}
+_REFERENCES: dict[str, dict[str, str]] = {
+    "simulation": {"rules": "rules", "strategy": "strategy", "betting": "betting"},
+    "strategy": {"playing": "chart", "count": "count", "deviations": "indices"},
+}
+"""Which field of which kind names a profile of which kind."""
 _AT_PATH = re.compile(r" - at `(\$[^`]*)`$")
 
 
@@ -372,9 +377,32 @@ class ProfileStore:
             )
         self.save(kind, new_name, self.read_bytes(kind, name))
 
-    def remove(self, kind: str, name: str) -> None:
+    def users_of(self, kind: str, name: str) -> builtins.list[str]:
+        """The profiles (``KIND/NAME``) that name profile ``kind/name``."""
+        users = []
+        for user_kind, fields in _REFERENCES.items():
+            for user in self.names(user_kind):
+                try:
+                    document = self.load(user_kind, user)
+                except ProfileError:
+                    continue  # a broken profile names nothing we can read
+                if any(
+                    ref_kind == kind and getattr(document, field) == name
+                    for field, ref_kind in fields.items()
+                ):
+                    users.append(f"{user_kind}/{user}")
+        return users
+
+    def remove(self, kind: str, name: str, force: bool = False) -> None:
+        """Remove a profile of the player's; refused while other profiles name it, unless
+        ``force`` (they would stop working)."""
         path = self.path(kind, name)
         self._refuse_default(kind, name, "remove")
+        if not force and (users := self.users_of(kind, name)):
+            raise ProfileError(
+                f"{kind}/{name} is used by {', '.join(users)}: change those first, or remove "
+                "it anyway with --force"
+            )
         try:
             os.unlink(path)
         except FileNotFoundError:

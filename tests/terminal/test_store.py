@@ -326,3 +326,17 @@ def test_history_reuses_the_key_of_a_submission_that_got_no_answer(tmp_path: Pat
     assert history.begin("http://a", "simulation x", config).key != first.key
     assert _mode(history.path) == 0o600
     assert sorted(os.listdir(tmp_path / "state")) == [".history.lock", "history.json"]
+
+
+def test_a_profile_other_profiles_name_is_removed_only_by_force(store: ProfileStore):
+    store.copy("rules", "6d-s17-das", "mine")
+    store.save("simulation", "uses-mine", _simulation(rules="mine"))
+    with pytest.raises(ProfileError) as refused:
+        store.remove("rules", "mine")
+    assert str(refused.value) == (
+        "rules/mine is used by simulation/uses-mine: change those first, or remove it "
+        "anyway with --force"
+    )
+    assert store.exists("rules", "mine")
+    store.remove("rules", "mine", force=True)
+    assert not store.exists("rules", "mine")
