@@ -11,7 +11,7 @@ from typing import Any
 from msgspec import Struct
 
 from jost.defaults.standard import profile_bytes, standard_profiles
-from jost.terminal.client import PlatformClient, PlatformUnavailable
+from jost.terminal.client import PlatformClient, PlatformError
 from jost.terminal.files import atomic_write
 from jost.terminal.profiles import (
     DEFAULT_MODE,
@@ -48,7 +48,7 @@ def sync_defaults(store: ProfileStore, client: PlatformClient | None) -> SyncRep
         try:
             documents = client.defaults()
             source = f"platform {client.url}"
-        except PlatformUnavailable as exc:
+        except PlatformError as exc:  # down, or refusing: the packaged copy serves
             fallback = str(exc)
     if not isinstance(documents, dict):
         documents = standard_profiles()

@@ -15,7 +15,7 @@ from jost.contracts import Chart, CountSystem, IndexPlay, SimulationConfig
 from jost.defaults import load
 from jost.defaults.standard import profile_bytes, standard_profiles
 from jost.terminal import files
-from jost.terminal.client import PlatformUnavailable
+from jost.terminal.client import PlatformRefused, PlatformUnavailable
 from jost.terminal.history import JobHistory
 from jost.terminal.hydrate import hydrate
 from jost.terminal.profiles import (
@@ -309,6 +309,19 @@ def test_sync_without_a_platform_uses_the_packaged_copy(tmp_path: Path):
     assert report.fallback == "no platform answers at http://platform.invalid"
     assert store.load("count", "hi_lo") == load("counts", "hi_lo", CountSystem, "x")
     assert ensure_defaults(store) is None  # installed once
+
+
+class RefusingPlatform(FakePlatform):
+    def defaults(self) -> dict:
+        raise PlatformRefused(404, "no such route", None, self.url)
+
+
+def test_sync_from_a_platform_that_refuses_uses_the_packaged_copy(tmp_path: Path):
+    store = ProfileStore(tmp_path / "profiles")
+    report = sync_defaults(store, RefusingPlatform(None))
+    assert report.source == "packaged copy"
+    assert "404" in report.fallback and "no such route" in report.fallback
+    assert store.load("count", "hi_lo") == load("counts", "hi_lo", CountSystem, "x")
 
 
 def test_history_reuses_the_key_of_a_submission_that_got_no_answer(tmp_path: Path):
