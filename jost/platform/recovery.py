@@ -43,19 +43,24 @@ class Resumable(msgspec.Struct, frozen=True, kw_only=True):
     plan: list[int] | None
 
 
-def unfinished(projection: Projection) -> list[Resumable]:
-    """Every accepted job that is not completed, failed or cancelled, oldest first."""
+def unfinished(projection: Projection, job_id: str | None = None) -> list[Resumable]:
+    """Every accepted job that is not completed, failed or cancelled, oldest first (only
+    ``job_id``, when given)."""
     cur = projection.cursor()
+    only = [] if job_id is None else [job_id]
     rows = cur.execute(
         "SELECT s.job_id, s.event FROM submissions s LEFT JOIN jobs j USING (job_id) "
-        f"WHERE j.status IS NULL OR j.status NOT IN {sql_list(TERMINAL)} "
-        "ORDER BY s.accepted_at, s.job_id"
+        f"WHERE (j.status IS NULL OR j.status NOT IN {sql_list(TERMINAL)}) "
+        f"{'AND s.job_id = ? ' if only else ''}ORDER BY s.accepted_at, s.job_id",
+        only,
     ).fetchall()
     # Jobs accepted before submissions existed (an older data folder) are in jobs only.
     older = cur.execute(
         "SELECT j.job_id, e.body FROM jobs j JOIN events e ON e.job_id = j.job_id AND "
         f"e.kind = 'JobSubmitted' WHERE j.status NOT IN {sql_list(TERMINAL)} AND "
-        "j.job_id NOT IN (SELECT job_id FROM submissions) ORDER BY j.submitted_at, j.job_id"
+        "j.job_id NOT IN (SELECT job_id FROM submissions) "
+        f"{'AND j.job_id = ? ' if only else ''}ORDER BY j.submitted_at, j.job_id",
+        only,
     ).fetchall()
     cancels = dict(cur.execute("SELECT job_id, event FROM cancellations").fetchall())
     found = []
@@ -115,18 +120,23 @@ def restore(db_path: Path, event_log: EventLog, log_id: str) -> list[Resumable]:
     finally:
         projection.close()
     for job in jobs:
-        for fact in job.facts:
-            if isinstance(fact, JobResumed):
-                # One JobResumed per job and log: a later restart restores it again.
-                fact = msgspec.structs.replace(
-                    fact, event_id=event_id(job.job_id, f"JobResumed/{log_id}"), log_id=log_id
-                )
-            event_log.append_blocking(fact)
-        if job.plan is not None and job.missing:
-            event_log.request_shards_blocking(
-                [
-                    ShardRequested(job_id=job.job_id, shard_index=i, rounds=job.plan[i])
-                    for i in job.missing
-                ]
-            )
+        publish(job, event_log, log_id)
     return jobs
+
+
+def publish(job: Resumable, event_log: EventLog, tag: str) -> None:
+    """Append a job's restored facts and request its missing shards. ``tag`` names this
+    restoration (the log it goes into): one JobResumed per job and tag."""
+    for fact in job.facts:
+        if isinstance(fact, JobResumed):
+            fact = msgspec.structs.replace(
+                fact, event_id=event_id(job.job_id, f"JobResumed/{tag}"), log_id=tag
+            )
+        event_log.append_blocking(fact)
+    if job.plan is not None and job.missing:
+        event_log.request_shards_blocking(
+            [
+                ShardRequested(job_id=job.job_id, shard_index=i, rounds=job.plan[i])
+                for i in job.missing
+            ]
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,13 +18,14 @@ from confluent_kafka import Consumer
 from conftest import ADMIN_TOKEN, USER_TOKEN, ApiServer
 from engine_configs import config, job_result, local_result, wait_status
 
-from jost.contracts import JobSubmitted, SimulationConfig
+from jost.contracts import JobPlanned, JobSubmitted, ShardCompleted, SimulationConfig
+from jost.engine import run_shard
 from jost.platform.consumers.coordinator import Coordinator, Deadline
 from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming
 from jost.platform.embedded import EmbeddedBroker
-from jost.platform.events import event_id, job_id_for_key, now
+from jost.platform.events import encode, event_id, job_id_for_key, now
 from jost.platform.log import EventLog
-from jost.platform.projection import Projection
+from jost.platform.projection import Projection, Record
 from jost.platform.settings import Token, Topics
 
 
@@ -228,5 +230,66 @@ def test_an_accepted_job_missing_from_the_log_is_appended_again(
         assert again.status_code == 202 and again.json()["job_id"] == job_id
         rows = _table(api, f"SELECT body FROM events WHERE job_id = '{job_id}'")
         assert [msgspec.json.decode(r[0], type=JobSubmitted) for r in rows] == [recorded]
+    finally:
+        api.stop()
+
+
+def test_a_running_job_the_log_lost_resumes_when_resubmitted(
+    broker: EmbeddedBroker, tmp_path: Path, start_worker
+):
+    """The projection has the job running, with two of its four shards done ten minutes ago;
+    the log has nothing of it (the embedded broker dropped its facts). Resubmitting it under
+    its key restores its facts from the archive: only the missing shards run, and the result
+    is the one the engine gives."""
+    data = tmp_path / "data"
+    data.mkdir()
+    body = config(20_000, 5_000, 21)
+    owner = Token(key=USER_TOKEN).owner
+    job_id = job_id_for_key(owner, "lost")
+    cfg = msgspec.convert(body, SimulationConfig)
+    long_ago = now() - timedelta(minutes=10)
+    facts = [
+        JobSubmitted(
+            event_id=event_id(job_id, "JobSubmitted"),
+            job_id=job_id,
+            at=long_ago,
+            owner=owner,
+            config=cfg,
+            idempotency_key="lost",
+        ),
+        JobPlanned(
+            event_id=event_id(job_id, "JobPlanned"),
+            job_id=job_id,
+            at=long_ago,
+            shard_rounds=[5_000] * 4,
+        ),
+        *[
+            ShardCompleted(
+                event_id=event_id(job_id, "ShardCompleted", i),
+                job_id=job_id,
+                at=long_ago,
+                shard_index=i,
+                rounds=5_000,
+                stats=run_shard(cfg, i, 5_000),
+            )
+            for i in (0, 1)
+        ],
+    ]
+    projection = Projection(data / "projection.duckdb")
+    assert projection.accept(facts[0]) is None
+    projection.apply(Record(Topics().events, 0, i, encode(f)) for i, f in enumerate(facts))
+    projection.close()
+    api = ApiServer(broker.bootstrap, data, tmp_path / "api.log")
+    try:
+        start_worker()
+        assert wait_status(api, job_id, "running", timeout=10)["shards_done"] == 2
+        with api.client() as c:
+            again = c.post("/api/submit/", json=body, headers={"Idempotency-Key": "lost"})
+        assert again.status_code == 202 and again.json()["job_id"] == job_id
+        wait_status(api, job_id, "completed", timeout=90)
+        assert job_result(api, job_id).stats == local_result(body).stats
+        kinds = _table(api, f"SELECT kind FROM events WHERE job_id = '{job_id}' ORDER BY seq")
+        assert [k for (k,) in kinds].count("ShardCompleted") == 4
+        assert [k for (k,) in kinds].count("JobResumed") == 1
     finally:
         api.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Annotated
 
 import msgspec
@@ -34,11 +35,13 @@ from jost.platform.api.queries import (
     job_page,
     job_result,
     job_status,
+    quiet_since,
 )
 from jost.platform.api.services import Services
 from jost.platform.events import event_id, job_id_for_key, new_job_id, now
 from jost.platform.lifecycle import is_terminal
 from jost.platform.log import Appended
+from jost.platform.recovery import publish, unfinished
 
 _config_decoder = msgspec.json.Decoder(SimulationConfig)
 
@@ -80,6 +83,20 @@ def _owned_status(services: Services, principal: Principal, job_id: str) -> JobS
         # Another token's job is reported exactly like one that does not exist.
         raise Problem(404, f"no job {job_id}", field="job_id", slug="no-such-job")
     return status
+
+
+def _stalled(services: Services, job_id: str) -> bool:
+    quiet = quiet_since(services.projection.cursor(), job_id)
+    return quiet is None or (now() - quiet).total_seconds() > services.settings.stalled_seconds
+
+
+def _resume(services: Services, job_id: str) -> None:
+    """A resubmitted job that made no progress for long: the log may have lost its facts
+    (the embedded broker drops what overflows its memory). Restore them from the archive, as a
+    restart does; every fact is deterministic or ignored when known, so a job that was only
+    slow loses nothing."""
+    for job in unfinished(services.projection, job_id):
+        publish(job, services.event_log, uuid.uuid4().hex)
 
 
 class JobsController(Controller):
@@ -138,7 +155,10 @@ class JobsController(Controller):
             cur = services.projection.cursor()
             if folded(cur, job_id):
                 known = job_status(cur, principal.owner, job_id)
-                return SubmitAccepted(job_id=job_id, status=known.status if known else "submitted")
+                assert known is not None
+                if not is_terminal(known.status) and _stalled(services, job_id):
+                    await asyncio.to_thread(_resume, services, job_id)
+                return SubmitAccepted(job_id=job_id, status=known.status)
             # Accepted before and never seen back from the log (the process died before
             # appending it, or the log lost it): append the same fact again.
             submitted = first

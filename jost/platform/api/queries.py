@@ -63,6 +63,12 @@ def folded(cur: duckdb.DuckDBPyConnection, job_id: str) -> bool:
     return cur.execute("SELECT 1 FROM jobs WHERE job_id = ?", [job_id]).fetchone() is not None
 
 
+def quiet_since(cur: duckdb.DuckDBPyConnection, job_id: str) -> datetime | None:
+    """When the job's last fact was emitted (UTC), None when it has none."""
+    row = cur.execute("SELECT max(emitted_at) FROM events WHERE job_id = ?", [job_id]).fetchone()
+    return _utc(row[0]) if row else None
+
+
 def job_config(cur: duckdb.DuckDBPyConnection, owner: str, job_id: str) -> SimulationConfig | None:
     row = cur.execute(
         "SELECT config FROM jobs WHERE job_id = ? AND owner = ?", [job_id, owner]

@@ -23,6 +23,9 @@ class ApiSettings(Struct, frozen=True, kw_only=True):
     """How long a write waits for the projection to show it before answering anyway."""
     sql_seconds: float = 5.0
     """Time limit of one /api/sql/ query."""
+    stalled_seconds: float = 120.0
+    """A running job with no new fact for this long counts as lost when it is resubmitted:
+    its facts are restored into the log from the archive (see ``recovery``)."""
 
     @classmethod
     def from_env(cls) -> ApiSettings:
