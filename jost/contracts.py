@@ -9,6 +9,7 @@ Validation that a type alone cannot express lives in ``__post_init__``: msgspec 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -507,6 +508,19 @@ class Risk(Struct, frozen=True, kw_only=True):
     trip_ror_stderr: float | None
     trips: int
     quantiles: dict[str, float]
+
+
+_AT_PATH = re.compile(r" - at `(\$[^`]*)`$")
+
+
+def error_at(message: str) -> tuple[str, str]:
+    """A msgspec error (``Expected `int`, got `str` - at `$.rounds```) split into what is
+    wrong and where: ``("Expected `int`, got `str`", "$.rounds")``; ``$`` when it names no
+    place."""
+    match = _AT_PATH.search(message)
+    if match is None:
+        return message, "$"
+    return message[: match.start()], match.group(1)
 
 
 def decode_config(data: bytes | str) -> SimulationConfig:

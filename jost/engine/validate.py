@@ -27,7 +27,19 @@ MAX_BET_UNITS = 1_000_000
 """The largest bet, in betting units, the engine accepts."""
 
 _SUM_LIMIT = 2**63 - 1
-_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*)(?:\[[^\]]*\])?: ")
+_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*)(?:\[([^\]]+)\])?: ")
+
+
+def field_of(message: str) -> tuple[str, str] | None:
+    """The engine's and the analyzer's errors start with the config field at fault
+    (``strategy.playing: ...``, ``shoe[T]: ...``): ``("$.shoe.T", "the rest")``, or None."""
+    match = _FIELD.match(message)
+    if match is None:
+        return None
+    field = "$." + match.group(1)
+    if match.group(2) is not None:
+        field += f".{match.group(2)}"
+    return field, message[match.end() :]
 
 
 class ConfigRejected(ValueError):
@@ -111,11 +123,11 @@ def _check_counting(config: SimulationConfig, game: Game) -> None:
 def _rejected(exc: Exception) -> ConfigRejected:
     """The engine's errors start with the config field at fault (``strategy.playing: ...``)."""
     message = str(exc) or type(exc).__name__
-    match = _FIELD.match(message)
-    if match is None:
+    found = field_of(message)
+    if found is None:
         where = "$.betting" if isinstance(exc, ArithmeticError) else "$"
         return ConfigRejected(where, message if isinstance(exc, ValueError) else _arith(exc))
-    return ConfigRejected("$." + match.group(1), message[match.end() :])
+    return ConfigRejected(*found)
 
 
 def _arith(exc: Exception) -> str:

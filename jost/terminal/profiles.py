@@ -42,6 +42,7 @@ from jost.contracts import (
     Rules,
     SimulationConfig,
     Table,
+    error_at,
 )
 from jost.terminal.files import atomic_write
 
@@ -119,7 +120,6 @@ _REFERENCES: dict[str, dict[str, str]] = {
     "strategy": {"playing": "chart", "count": "count", "deviations": "indices"},
 }
 """Which field of which kind names a profile of which kind."""
-_AT_PATH = re.compile(r" - at `(\$[^`]*)`$")
 
 
 class ProfileError(ValueError):
@@ -225,10 +225,8 @@ def invalid_from(exc: Exception, **where: Any) -> ProfileInvalid:
     message = str(exc)
     if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
         message = f"not valid JSON: {message}"
-    match = _AT_PATH.search(message)
-    if match is None:
-        return ProfileInvalid("$", message, **where)
-    return ProfileInvalid(match.group(1), message[: match.start()], **where)
+    reason, field = error_at(message)
+    return ProfileInvalid(field, reason, **where)
 
 
 def digest(data: bytes) -> str:

@@ -10,7 +10,6 @@ same comparison.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,12 +34,9 @@ from jost.contracts import (
 )
 from jost.engine.charts import resolve_playing
 from jost.engine.exact import POST_SPLIT, analyze, chart_ev
+from jost.engine.validate import field_of
 from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.problems import Problem, invalid_body
-
-_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*)(?:\[([^\]]+)\])?: ")
-"""The analyzer's errors start with the field at fault: ``shoe[T]: ...``, ``strategy.playing:
-...``."""
 
 
 def _decode(body: bytes) -> SimulationConfig | ExactQuery:
@@ -60,13 +56,8 @@ def _decode(body: bytes) -> SimulationConfig | ExactQuery:
 
 def _refused(exc: ValueError) -> Problem:
     message = str(exc)
-    match = _FIELD.match(message)
-    if match is None:
-        return Problem(422, message, field="$", slug="exact-refused")
-    field = "$." + match.group(1)
-    if match.group(2) is not None:
-        field += f".{match.group(2)}"
-    return Problem(422, message, field=field, slug="exact-refused")
+    found = field_of(message)
+    return Problem(422, message, field=found[0] if found else "$", slug="exact-refused")
 
 
 def _answer(

@@ -4,7 +4,6 @@ where there is one, the field at fault."""
 from __future__ import annotations
 
 import logging
-import re
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -13,10 +12,11 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from msgspec import Meta
 
+from jost.contracts import error_at
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-_AT_PATH = re.compile(r" - at `(\$[^`]*)`$")
 
 
 class ProblemDetails(msgspec.Struct, omit_defaults=True, kw_only=True):
@@ -64,10 +64,7 @@ class Problem(HTTPException):
 
 def invalid_body(exc: msgspec.DecodeError) -> Problem:
     """A msgspec error says where: ``Expected `int`, got `str` - at `$.rounds```."""
-    message = str(exc)
-    match = _AT_PATH.search(message)
-    field = match.group(1) if match else "$"
-    detail = message[: match.start()] if match else message
+    detail, field = error_at(str(exc))
     if isinstance(exc, msgspec.ValidationError):
         return Problem(400, detail, field=field, slug="invalid-body")
     return Problem(400, f"malformed JSON: {detail}", field=field, slug="invalid-json")
