@@ -117,11 +117,11 @@ class Up:
         self.proc.wait(10)
         return tree
 
-    def stop(self) -> int:
+    def stop(self, timeout: float = 60) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                return self.proc.wait(60)
+                return self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         return self.proc.wait(10)
