@@ -12,6 +12,7 @@ from jost.platform.log import EventLog
 from jost.platform.projection import Projection
 from jost.platform.projector import Projector
 from jost.platform.settings import DB_NAME, Token, Topics, default_data_dir, tokens_from_env
+from jost.platform.tokens import TokenRegistry
 
 
 class ApiSettings(Struct, frozen=True, kw_only=True):
@@ -46,9 +47,9 @@ class Services:
     def __init__(self, settings: ApiSettings) -> None:
         lifeline.watch()
         self.settings = settings
-        self.tokens = settings.tokens
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.projection = Projection(settings.db_path, lock_down=True)
+        self.tokens = TokenRegistry(settings.tokens, self.projection)
         self.projector = Projector(
             self.projection, settings.bootstrap, settings.topics.events, exit_on_error=True
         ).start()

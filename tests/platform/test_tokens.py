@@ -1,0 +1,174 @@
+"""Tokens managed while the platform runs (issue 14, item 6), against the real platform: the API
+as a granian subprocess on the embedded broker with its DuckDB file, ``jost up`` restarted, ``jost
+replay`` and the ``jost tokens`` commands end to end."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import duckdb
+import httpx
+from confluent_kafka import Consumer, TopicPartition
+from conftest import ADMIN_TOKEN, USER_TOKEN, ApiServer
+
+from jost.platform.embedded import EmbeddedBroker
+from jost.platform.replay import compare, replay_from_archive, replay_from_log
+from jost.platform.settings import Topics, key_digest
+
+CONFIG = {"rounds": 20_000, "shard_rounds": 5_000, "seed": 11}
+TOPICS = Topics()
+
+
+def _routes(client: httpx.Client) -> dict[str, int]:
+    """A request on routes of every kind (reads, writes with and without a body, an admin's
+    route); each answer's status."""
+    return {
+        "GET /api/jobs/": client.get("/api/jobs/").status_code,
+        "POST /api/submit/": client.post("/api/submit/", json=CONFIG).status_code,
+        "GET /api/status/": client.get(f"/api/status/{uuid.uuid4()}/").status_code,
+        "POST /api/jobs/cancel/": client.post(f"/api/jobs/{uuid.uuid4()}/cancel/").status_code,
+        "GET /api/tokens/": client.get("/api/tokens/").status_code,
+    }
+
+
+def _log_values(bootstrap: str) -> list[bytes]:
+    """Every message jost.events holds now."""
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": str(uuid.uuid4()), "enable.auto.commit": False}
+    )
+    try:
+        values: list[bytes] = []
+        for p in range(TOPICS.events_partitions):
+            low, high = consumer.get_watermark_offsets(TopicPartition(TOPICS.events, p), timeout=10)
+            consumer.assign([TopicPartition(TOPICS.events, p, low)])
+            position = low
+            while position < high:
+                msgs = consumer.consume(500, timeout=5)
+                assert msgs, f"partition {p} stopped at {position} of {high}"
+                for m in msgs:
+                    if m.error() is None:
+                        values.append(m.value())
+                        position = m.offset() + 1
+        return values
+    finally:
+        consumer.close()
+
+
+def _strings_in(db: Path) -> list[str]:
+    """Every text value of every table of a DuckDB file (the file itself may be compressed:
+    reading its raw bytes alone could miss a key)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = []
+        columns = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE data_type IN ('VARCHAR', 'JSON')"
+        ).fetchall()
+        for table, column in columns:
+            found += [
+                v
+                for (v,) in con.execute(f'SELECT "{column}"::VARCHAR FROM "{table}"').fetchall()
+                if v
+            ]
+        return found
+    finally:
+        con.close()
+
+
+def _authorized(status: int) -> bool:
+    return status not in (401, 403)
+
+
+def test_a_token_issued_works_at_once_and_once_revoked_is_refused_everywhere(
+    api: ApiServer, broker: EmbeddedBroker, tmp_path: Path
+):
+    with api.client(ADMIN_TOKEN) as admin:
+        r = admin.post("/api/tokens/", json={"name": "alice"})
+        assert r.status_code == 201, r.text
+        key = r.json()["token"]
+        assert r.json() == {"name": "alice", "token": key, "admin": False}
+        assert key.startswith("jost_") and len(key) >= 45  # 256 random bits
+        with api.client(key) as alice:  # the very next request
+            assert _routes(alice) == {
+                "GET /api/jobs/": 200,
+                "POST /api/submit/": 202,
+                "GET /api/status/": 404,
+                "POST /api/jobs/cancel/": 404,
+                "GET /api/tokens/": 403,  # a player's token
+            }
+            job = alice.get("/api/jobs/").json()["jobs"][0]["job_id"]
+            r = alice.post("/api/tokens/", json={"name": "mallory", "admin": True})
+            assert r.status_code == 403 and r.json()["field"] == "Authorization"
+        with api.client(USER_TOKEN) as player:  # a configured player's token: no more
+            assert player.post("/api/tokens/", json={"name": "eve"}).status_code == 403
+            assert player.get("/api/tokens/").status_code == 403
+            assert player.delete("/api/tokens/alice/").status_code == 403
+            assert player.get(f"/api/status/{job}/").status_code == 404  # alice's job
+
+        listing = admin.get("/api/tokens/")
+        assert [(t["name"], t["admin"], t["revoked_at"]) for t in listing.json()] == [
+            ("alice", False, None)
+        ]
+        assert key not in listing.text
+        taken = admin.post("/api/tokens/", json={"name": "alice", "admin": True})
+        assert taken.status_code == 409 and taken.json()["field"] == "name"
+        for bad in ("", "with space", "-dash-first", "a" * 65, "slash/in"):
+            r = admin.post("/api/tokens/", json={"name": bad})
+            assert r.status_code == 400 and r.json()["field"] == "name", (bad, r.text)
+        assert admin.delete("/api/tokens/nobody/").status_code == 404
+
+        r = admin.delete("/api/tokens/alice/")
+        assert r.status_code == 200 and r.json()["revoked_at"] is not None
+        with api.client(key) as alice:  # refused at once, on every route
+            assert set(_routes(alice).values()) == {401}
+            assert alice.get(f"/api/jobs/{job}/events/").status_code == 401
+        again = admin.post("/api/tokens/alice/revoke/")
+        assert again.status_code == 200 and again.json() == r.json()  # nothing changes
+
+        boss = admin.post("/api/tokens/", json={"name": "boss", "admin": True}).json()["token"]
+        with api.client(boss) as b:  # an issued admin token administers
+            assert [t["name"] for t in b.get("/api/tokens/").json()] == ["alice", "boss"]
+            sql = b.post("/api/sql/", json={"sql": "SELECT name, revoked_at IS NULL FROM tokens"})
+            assert sorted(map(tuple, sql.json()["rows"])) == [("alice", False), ("boss", True)]
+    api.stop()
+
+    # The keys are nowhere: not in the DuckDB file, not in the log, not in the server's log.
+    texts = _strings_in(api.db_path)
+    log = _log_values(broker.bootstrap)
+    for secret in (key, boss):
+        assert key_digest(secret) in texts  # the scan reads the tokens
+        assert not any(secret in t for t in texts)
+        assert any(key_digest(secret).encode() in v for v in log)
+        assert not any(secret.encode() in v for v in log)
+        for path in [api.db_path, *api.db_path.parent.glob("*.wal"), tmp_path / "api.log"]:
+            assert secret.encode() not in path.read_bytes(), path
+
+    # A replay rebuilds the same tokens, from the log and from the archive.
+    for rebuilt, source in (
+        (
+            tmp_path / "from-log.duckdb",
+            lambda into: replay_from_log(broker.bootstrap, TOPICS.events, into),
+        ),
+        (
+            tmp_path / "from-archive.duckdb",
+            lambda into: replay_from_archive(api.db_path, into, TOPICS.events),
+        ),
+    ):
+        source(rebuilt)
+        assert compare(api.db_path, rebuilt) == dict.fromkeys(
+            ("jobs", "shards", "events", "results", "tokens"), True
+        )
+        assert _tokens(rebuilt) == _tokens(api.db_path)
+        assert [(n, r is None) for n, _, _, _, r in _tokens(rebuilt)] == [
+            ("alice", False),
+            ("boss", True),
+        ]
+
+
+def _tokens(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT * FROM tokens ORDER BY name").fetchall()
+    finally:
+        con.close()
