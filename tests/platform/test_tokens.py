@@ -4,14 +4,20 @@ replay`` and the ``jost tokens`` commands end to end."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
 import uuid
 from pathlib import Path
 
 import duckdb
 import httpx
 from confluent_kafka import Consumer, TopicPartition
-from conftest import ADMIN_TOKEN, USER_TOKEN, ApiServer
+from conftest import ADMIN_TOKEN, REPO, USER_TOKEN, ApiServer
+from up import Up
 
+from jost.cli.platform import JOST_COMMAND
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.replay import compare, replay_from_archive, replay_from_log
 from jost.platform.settings import Topics, key_digest
@@ -172,3 +178,80 @@ def _tokens(db: Path) -> list[tuple]:
         return con.execute("SELECT * FROM tokens ORDER BY name").fetchall()
     finally:
         con.close()
+
+
+def _jost(*args: str, url: str, token: str | None, state: Path) -> subprocess.CompletedProcess:
+    """``jost ARGS`` as a user types it, the address and token from the environment."""
+    env = {k: v for k, v in os.environ.items() if k not in ("JOST_TOKEN", "JOST_URL")}
+    env.update(JOST_URL=url, JOST_TERMINAL_STATE=str(state))
+    if token:
+        env["JOST_TOKEN"] = token
+    return subprocess.run(
+        [*JOST_COMMAND, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_cli_manages_tokens_and_they_hold_across_a_restart_and_a_replay(tmp_path: Path):
+    data, state = tmp_path / "data", tmp_path / "state"
+    up = Up(data, tmp_path / "up.log", workers=1)
+    try:
+        admin = up.wait_ready()
+        run = lambda *a, token=admin: _jost(*a, url=up.url, token=token, state=state)  # noqa: E731
+        created = run("tokens", "create", "alice")
+        assert created.returncode == 0, created.stderr
+        alice = created.stdout.strip()
+        assert alice.startswith("jost_") and "\n" not in alice
+        assert "printed this once" in created.stderr
+        bob = json.loads(run("tokens", "create", "bob", "--admin", "--json").stdout)
+        assert bob["name"] == "bob" and bob["admin"] is True
+        with up.client(alice) as c:
+            assert c.post("/api/submit/", json=CONFIG).status_code == 202
+
+        refused = run("tokens", "create", "carol", token=alice)
+        assert refused.returncode == 1 and "not an admin token" in refused.stderr
+        assert run("tokens", "create", "alice").returncode == 1  # the name is taken
+        assert "exists" in run("tokens", "create", "alice").stderr
+        bad = run("tokens", "revoke", "no such/name")
+        assert bad.returncode == 2 and "bad token name" in bad.stderr
+        unknown = run("tokens", "revoke", "nobody")
+        assert unknown.returncode == 1 and "no token named 'nobody'" in unknown.stderr
+
+        revoked = run("tokens", "revoke", "alice")
+        assert revoked.returncode == 0 and "revoked 'alice'" in revoked.stdout
+        with up.client(alice) as c:
+            assert set(_routes(c).values()) == {401}
+        listed = json.loads(run("tokens", "list", "--json").stdout)
+        assert [(t["name"], t["revoked_at"] is None) for t in listed] == [
+            ("alice", False),
+            ("bob", True),
+        ]
+        table = run("tokens", "list").stdout
+        assert "alice" in table and "bob" in table and alice not in table
+    finally:
+        assert up.stop() == 0
+
+    again = Up(data, tmp_path / "up.log", workers=1)
+    try:
+        assert again.wait_ready() == admin  # the data folder's own admin token
+        with again.client(alice) as c:
+            assert set(_routes(c).values()) == {401}
+        with again.client(bob["token"]) as c:
+            assert _authorized(c.get("/api/jobs/").status_code)
+            assert c.get("/api/tokens/").status_code == 200
+        relisted = json.loads(
+            _jost("tokens", "list", "--json", url=again.url, token=bob["token"], state=state).stdout
+        )
+        assert relisted == listed
+        # The new log holds the token facts again: a replay of it rebuilds the same tokens.
+        bootstrap = re.findall(r"\(broker (\S+),", again.text())[-1]
+        replay_from_log(bootstrap, TOPICS.events, tmp_path / "after-restart.duckdb")
+    finally:
+        assert again.stop() == 0
+    assert len(_tokens(data / "projection.duckdb")) == 2
+    assert _tokens(tmp_path / "after-restart.duckdb") == _tokens(data / "projection.duckdb")
+    assert compare(data / "projection.duckdb", tmp_path / "after-restart.duckdb")["tokens"]
+
+    down = _jost("tokens", "list", url=again.url, token=admin, state=state)
+    assert down.returncode == 1 and "no platform answers" in down.stderr
+    for secret in (alice, bob["token"]):  # jost up's output never shows an issued key
+        assert secret not in (tmp_path / "up.log").read_text()
