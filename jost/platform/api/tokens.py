@@ -110,36 +110,29 @@ def list_tokens(services: Services) -> list[TokenInfo]:
     return services.tokens.issued()
 
 
-def _services(state: State) -> Services:
-    return state.services
-
-
 class TokensController(Controller):
     path = "/api/tokens"
-    dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
-        "principal": Provide(principal_dependency),
-        "services": Provide(_services, sync_to_thread=False),
-    }
+    dependencies = {"principal": Provide(principal_dependency)}  # noqa: RUF012
     opt = {ADMIN_ONLY: True}  # noqa: RUF012 (the app's guard refuses players: jost.platform.api.auth)
 
     @post("/", status_code=201, summary="Issue a token")
-    async def create(self, data: TokenRequest, services: Services) -> TokenCreated:
+    async def create(self, data: TokenRequest, state: State) -> TokenCreated:
         """Admin tokens only. The answer holds the key (``token``), shown this once: the
         platform keeps only its digest. It works on the next request."""
-        return await issue_token(services, data.name, data.admin)
+        return await issue_token(state.services, data.name, data.admin)
 
     @get("/", sync_to_thread=False, summary="List the issued tokens")
-    def listing(self, services: Services) -> list[TokenInfo]:
+    def listing(self, state: State) -> list[TokenInfo]:
         """Admin tokens only. Every token issued, oldest first, revoked ones too; never a
         key."""
-        return list_tokens(services)
+        return list_tokens(state.services)
 
     @delete("/{name:str}/", status_code=200, summary="Revoke a token")
-    async def revoke(self, name: str, services: Services) -> TokenInfo:
+    async def revoke(self, name: str, state: State) -> TokenInfo:
         """Admin tokens only. From the answer on, the token gets 401 on every route."""
-        return await revoke_token(services, name)
+        return await revoke_token(state.services, name)
 
     @post("/{name:str}/revoke/", status_code=200, summary="Revoke a token (as a POST)")
-    async def revoke_by_post(self, name: str, services: Services) -> TokenInfo:
+    async def revoke_by_post(self, name: str, state: State) -> TokenInfo:
         """The same as ``DELETE /api/tokens/{name}/``, for clients that only POST."""
-        return await revoke_token(services, name)
+        return await revoke_token(state.services, name)
