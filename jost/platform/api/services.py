@@ -19,6 +19,8 @@ class ApiSettings(Struct, frozen=True, kw_only=True):
     bootstrap: str
     data_dir: Path
     tokens: list[Token]
+    """The configured tokens; those issued while the platform runs are in its file and log
+    (``Services.tokens``, the registry of both)."""
     topics: Topics = Topics()
     read_your_writes_seconds: float = 3.0
     """How long a write waits for the projection to show it before answering anyway."""
