@@ -20,8 +20,10 @@ from up import Up
 
 from jost.cli.platform import JOST_COMMAND
 from jost.platform.embedded import EmbeddedBroker
+from jost.platform.projection import Projection
 from jost.platform.replay import compare, replay_from_archive, replay_from_log
 from jost.platform.settings import Topics, key_digest
+from jost.platform.tokens import Principal, TokenRegistry
 
 CONFIG = {"rounds": 20_000, "shard_rounds": 5_000, "seed": 11}
 TOPICS = Topics()
@@ -185,6 +187,17 @@ def test_a_token_issued_works_at_once_and_once_revoked_is_refused_everywhere(
             ("boss", True),
             ("race", True),
         ]
+        # An API started on the rebuilt file admits and refuses the same keys.
+        projection = Projection(rebuilt)
+        try:
+            registry = TokenRegistry([], projection)
+            assert registry.principal(key) is None
+            assert registry.principal(boss) == Principal(
+                owner=key_digest(boss)[:32], admin=True, name="boss"
+            )
+            assert registry.principal(race) is not None
+        finally:
+            projection.close()
 
 
 def _tokens(db: Path) -> list[tuple]:
