@@ -67,7 +67,8 @@ def _merge(folded: list[tuple], intake: list[TokenEvent]) -> dict[str, _Issued]:
             revoked_at=_utc(revoked_at) if revoked_at else None,
         )
         issued[name] = _Issued(digest=digest, info=info)
-    for fact in intake:
+    # Issues first: a revocation always names a token issued before it.
+    for fact in sorted(intake, key=lambda f: isinstance(f, TokenRevoked)):
         known = issued.get(fact.name)
         if isinstance(fact, TokenIssued) and known is None:
             info = TokenInfo(name=fact.name, admin=fact.admin, created_at=_utc(fact.at))

@@ -19,11 +19,13 @@ from conftest import ADMIN_TOKEN, REPO, USER_TOKEN, ApiServer
 from up import Up
 
 from jost.cli.platform import JOST_COMMAND
+from jost.contracts import TokenIssued, TokenRevoked
 from jost.platform.embedded import EmbeddedBroker
-from jost.platform.projection import Projection
+from jost.platform.events import encode, event_id, now
+from jost.platform.projection import Projection, Record
 from jost.platform.replay import compare, replay_from_archive, replay_from_log
-from jost.platform.settings import Topics, key_digest
-from jost.platform.tokens import Principal, TokenRegistry
+from jost.platform.settings import Token, Topics, key_digest
+from jost.platform.tokens import Principal, TokenRegistry, new_key
 
 CONFIG = {"rounds": 20_000, "shard_rounds": 5_000, "seed": 11}
 TOPICS = Topics()
@@ -285,3 +287,57 @@ def test_the_cli_manages_tokens_and_they_hold_across_a_restart_and_a_replay(tmp_
     for secret in (alice, bob["token"]):  # jost up's output never shows an issued key
         assert secret not in output
     assert "undecodable" not in output  # the workers pass over the token facts in the log
+
+
+def test_the_registry_reads_the_intake_and_the_fold_and_follows_every_change(tmp_path: Path):
+    """No server: what the API admits, whether a fact was recorded here (the intake, before the
+    answer) or only folded from the log (another replica's, or a replayed file), and that a
+    change is seen by the very next lookup."""
+    projection = Projection(tmp_path / "p.duckdb")
+    try:
+        registry = TokenRegistry([Token(key="configured", admin=True)], projection)
+        assert registry.principal("configured") == Principal(
+            owner=key_digest("configured")[:32], admin=True
+        )
+        here, there = new_key(), new_key()
+        ours = _issue("ours", here)
+        assert registry.principal(here) is None
+        assert projection.record_token(ours)  # recorded: admitted at once, before any fold
+        assert registry.principal(here) == Principal(
+            owner=key_digest(here)[:32], admin=False, name="ours"
+        )
+        assert not projection.record_token(_issue("ours", new_key()))  # the name is taken
+        # Folded from the log only.
+        logged = [ours, _issue("theirs", there, admin=True)]
+        projection.apply(Record(TOPICS.events, 0, i, encode(f)) for i, f in enumerate(logged))
+        assert registry.principal(there) == Principal(
+            owner=key_digest(there)[:32], admin=True, name="theirs"
+        )
+        assert not projection.record_token(_issue("theirs", new_key()))  # taken in the fold
+        # Revoked here (not folded yet), and revoked in the log only.
+        assert projection.record_token(_revoke("ours"))
+        assert registry.principal(here) is None
+        projection.apply([Record(TOPICS.events, 0, 2, encode(_revoke("theirs")))])
+        assert registry.principal(there) is None
+        assert [(i.name, i.admin, i.revoked_at is not None) for i in registry.issued()] == [
+            ("ours", False, True),
+            ("theirs", True, True),
+        ]
+        assert registry.principal("configured") is not None
+        assert registry.principal("") is None and registry.principal(here + " ") is None
+    finally:
+        projection.close()
+
+
+def _issue(name: str, key: str, admin: bool = False) -> TokenIssued:
+    return TokenIssued(
+        event_id=event_id(f"token/{name}", "TokenIssued"),
+        name=name,
+        digest=key_digest(key),
+        admin=admin,
+        at=now(),
+    )
+
+
+def _revoke(name: str) -> TokenRevoked:
+    return TokenRevoked(event_id=event_id(f"token/{name}", "TokenRevoked"), name=name, at=now())
