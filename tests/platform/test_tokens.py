@@ -99,6 +99,7 @@ def test_a_token_issued_works_at_once_and_once_revoked_is_refused_everywhere(
         assert r.status_code == 201, r.text
         key = r.json()["token"]
         assert r.json() == {"name": "alice", "token": key, "admin": False}
+        assert r.headers["cache-control"] == "no-store"
         assert key.startswith("jost_") and len(key) >= 45  # 256 random bits
         with api.client(key) as alice:  # the very next request
             assert _routes(alice) == {

@@ -14,7 +14,7 @@ import asyncio
 import msgspec
 from confluent_kafka import KafkaException
 from litestar import Controller, delete, get, post
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 
 from jost.contracts import (
@@ -115,7 +115,13 @@ class TokensController(Controller):
     dependencies = {"principal": Provide(principal_dependency)}  # noqa: RUF012
     opt = {ADMIN_ONLY: True}  # noqa: RUF012 (the app's guard refuses players: jost.platform.api.auth)
 
-    @post("/", status_code=201, summary="Issue a token")
+    # The answer holds a secret: no cache along the way keeps it.
+    @post(
+        "/",
+        status_code=201,
+        summary="Issue a token",
+        cache_control=CacheControlHeader(no_store=True),
+    )
     async def create(self, data: TokenRequest, state: State) -> TokenCreated:
         """Admin tokens only. The answer holds the key (``token``), shown this once: the
         platform keeps only its digest. It works on the next request."""
