@@ -32,7 +32,6 @@ import msgspec
 from confluent_kafka import Producer
 
 from jost.cli.config_file import read_config
-from jost.cli.platform import EmbeddedPlatform, embedded_platform, free_port
 from jost.cli.simulate import with_overrides
 from jost.contracts import (
     Event,
@@ -50,6 +49,7 @@ from jost.platform.log import producer_config
 from jost.platform.projection import Projection
 from jost.platform.projector import Projector
 from jost.platform.settings import Topics
+from jost.platform.standalone import EmbeddedPlatform, embedded_platform, free_port
 
 TOPICS = Topics()
 

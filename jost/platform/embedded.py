@@ -1,5 +1,6 @@
 """The embedded Kafka-protocol broker: the in-memory cluster built into the librdkafka that
-confluent-kafka bundles, reached through ctypes (see STACK_NOTES.md).
+confluent-kafka bundles, reached through ctypes (``rd_kafka_mock_cluster_new`` and its
+companions, declared in ``_load_librdkafka``).
 
 It speaks the real wire protocol on 127.0.0.1 TCP ports, consumer groups and offset commits
 included, so every client (FastStream, confluent-kafka, other processes) talks to it exactly as
@@ -60,6 +61,8 @@ def _load_librdkafka() -> ctypes.CDLL:
     return lib
 
 
+INITIAL_DELAY_MS = 200
+
 LOG_ID_TOPIC_PREFIX = "jost.log-id."
 """An embedded cluster has one empty topic named this prefix plus a fresh uuid: the identity of
 its log. The cluster id the mock reports cannot serve: it is derived from the address of the
@@ -94,8 +97,11 @@ class EmbeddedBroker:
         if not self._mc:
             self._lib.rd_kafka_destroy(self._rk)
             raise RuntimeError("rd_kafka_mock_cluster_new failed")
-        # The default 3 s initial rebalance delay would stall every worker that joins.
-        self._lib.rd_kafka_mock_group_initial_rebalance_delay_ms(self._mc, 0)
+        # A new group waits this long for more members before it forms: the workers of one
+        # platform join together (they wait for each other first), and then form each group
+        # in one go. Any later arrival costs a rebalance the mock holds open for the session
+        # timeout less a second; its default 3 s delay stalled every first job.
+        self._lib.rd_kafka_mock_group_initial_rebalance_delay_ms(self._mc, INITIAL_DELAY_MS)
         # Admin calls the mock cannot serve then fail at once instead of timing out.
         self._lib.rd_kafka_mock_set_controller_id(self._mc, 1)
         self.bootstrap: str = self._lib.rd_kafka_mock_cluster_bootstraps(self._mc).decode()

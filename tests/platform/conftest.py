@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jost.cli.platform import JOST_COMMAND, free_port, granian_command
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.settings import Topics
+from jost.platform.standalone import JOST_COMMAND, free_port, granian_command
 from jost.platform.topics import create_embedded_topics
 
 ADMIN_TOKEN = "admin-token-for-tests"

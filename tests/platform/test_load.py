@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from benchmarks.load import run_load
-from jost.cli.platform import embedded_platform, free_port
+from jost.platform.standalone import embedded_platform, free_port
 
 
 def test_every_job_accepted_under_load_completes_once_and_right(tmp_path: Path):

@@ -1,68 +1,71 @@
 """One worker process: a coordinator (its own consumer group over the event log) and an
-engine worker (FastStream, one consumer group over the shards), so every process shares every
-role and any of them may die."""
+engine worker (one consumer group over the shards), so every process shares every role and
+any of them may die. ``jost worker`` and the embedded platform both run ``main``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import signal
+import threading
 
-from fast_depends.msgspec import MsgSpecSerializer
-from faststream.confluent import KafkaBroker
-
+from jost.platform import lifeline
 from jost.platform.consumers.coordinator import Coordinator, Deadline
 from jost.platform.consumers.directory import JobDirectory
-from jost.platform.consumers.engine import register_engine
+from jost.platform.consumers.engine import EngineWorker, warm_up
 from jost.platform.consumers.groups import GroupTiming
 from jost.platform.log import EventLog
 from jost.platform.settings import Topics
+from jost.platform.supervisor import mark_ready, wait_for_peers
+
+log = logging.getLogger(__name__)
 
 
-def build_broker(
-    bootstrap: str, event_log: EventLog, timing: GroupTiming, directory: JobDirectory
-) -> KafkaBroker:
-    broker = KafkaBroker(
-        bootstrap,
-        # The platform creates its topics; FastStream's creation hangs on the embedded broker.
-        allow_auto_create_topics=False,
-        serializer=MsgSpecSerializer(),
-        log_level=logging.DEBUG,  # per-message Received/Processed lines stay out of INFO
-        graceful_timeout=30.0,
-    )
-    register_engine(broker, event_log, timing, directory)
-    return broker
-
-
-async def serve(
+def serve(
     bootstrap: str,
     topics: Topics,
     timing: GroupTiming | None = None,
-    stop: asyncio.Event | None = None,
+    stop: threading.Event | None = None,
     deadline: Deadline | None = None,
 ) -> None:
-    """Run until SIGINT/SIGTERM (or ``stop``), then let in-flight handlers finish. A
-    coordinator that stopped on an error ends the process (its supervisor starts another)."""
+    """Run until ``stop`` is set, then let the shard running finish. A part that stopped on
+    an error ends the process (its supervisor starts another)."""
     timing = timing or GroupTiming()
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop or threading.Event()
+    # Before joining the groups: a member that joins later makes its group stop to rebalance,
+    # and one that joins cold runs its first shard at compile speed.
+    log.info("worker: kernel loaded in %.2f s", warm_up())
+    wait_for_peers()
     event_log = EventLog(bootstrap, topics)
     directory = JobDirectory(bootstrap, topics.events).start()
     coordinator = Coordinator(bootstrap, event_log, timing, deadline).start()
-    broker = build_broker(bootstrap, event_log, timing, directory)
+    engine = EngineWorker(bootstrap, event_log, timing, directory).start()
+    parts = {"engine": engine, "coordinator": coordinator, "directory": directory}
+    ready = False
     try:
-        await broker.start()
-        while not stop.is_set() and coordinator.error is None and directory.error is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.5)
-        for name, part in (("coordinator", coordinator), ("directory", directory)):
-            if part.error is not None:
-                raise RuntimeError(f"{name} stopped: {part.error}")
+        while not stop.wait(0.02):
+            if not ready and engine.assigned.is_set() and coordinator.assigned.is_set():
+                ready = True
+                mark_ready()
+            for name, part in parts.items():
+                if part.error is not None:
+                    raise RuntimeError(f"{name} stopped: {part.error}")
     finally:
-        await broker.stop()
-        coordinator.stop()
-        directory.stop()
+        for part in parts.values():
+            part.stop(timeout=60.0)
+        log.info("worker: ran %d shards", engine.shards_run)
         event_log.close()
+
+
+def main(bootstrap: str, session_timeout_ms: int = GroupTiming().session_timeout_ms) -> int:
+    """A worker process until SIGINT/SIGTERM: logs at INFO, ends with its supervisor."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    timing = GroupTiming(
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 6),
+    )
+    lifeline.watch()
+    serve(bootstrap, Topics(), timing=timing, stop=stop)
+    return 0

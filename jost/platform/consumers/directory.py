@@ -11,7 +11,6 @@ config (the embedded broker dropped it), and its shard fails with that reason.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -133,12 +132,13 @@ class JobDirectory(Loop):
                 for p in self._partitions
             }
 
-    async def config(self, job_id: str, timeout: float = 30.0) -> SimulationConfig | None:
-        """The job's config; None when the log, read to its current end, has none for it."""
+    def config_blocking(self, job_id: str, timeout: float = 30.0) -> SimulationConfig | None:
+        """The job's config; None when the log, read to its current end, has none for it.
+        Called from the engine's thread: the directory's own thread reads on meanwhile."""
         with self._lock:
             if (found := self._configs.get(job_id)) is not None:
                 return found
-        ends = await asyncio.to_thread(self._ends)
+        ends = self._ends()
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -147,4 +147,4 @@ class JobDirectory(Loop):
             if self._caught_up(ends) or time.monotonic() > deadline:
                 with self._lock:
                     return self._configs.get(job_id)
-            await asyncio.sleep(0.01)
+            time.sleep(0.005)
