@@ -149,7 +149,7 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from jost.platform.consumers.app import main
+    from jost.platform.consumers.worker import main
 
     return main(_require_bootstrap(args), args.session_timeout_ms)
 

@@ -28,7 +28,7 @@ from jost.platform.supervisor import PEERS_ENV, READY_ENV, DataDirLock, Supervis
 API_FACTORY = "jost.platform.api.app:create_app"
 JOST_COMMAND = [sys.executable, "-c", "import sys; from jost.cli import main; sys.exit(main())"]
 """``jost`` in a child process: the same interpreter, whether or not the script is on PATH."""
-WORKER_COMMAND = [sys.executable, "-m", "jost.platform.consumers"]
+WORKER_COMMAND = [sys.executable, "-m", "jost.platform.consumers.worker"]
 """An engine worker without the CLI around it (``jost worker`` runs the same function): it
 imports only what a worker needs, so it joins its groups sooner."""
 

@@ -1,6 +1,7 @@
 """One worker process: a coordinator (its own consumer group over the event log) and an
 engine worker (one consumer group over the shards), so every process shares every role and
-any of them may die. ``jost worker`` and the embedded platform both run ``main``."""
+any of them may die. ``jost worker`` and the embedded platform
+(``python -m jost.platform.consumers.worker``) both run ``main``."""
 
 from __future__ import annotations
 
@@ -69,3 +70,14 @@ def main(bootstrap: str, session_timeout_ms: int = GroupTiming().session_timeout
     lifeline.watch()
     serve(bootstrap, Topics(), timing=timing, stop=stop)
     return 0
+
+
+if __name__ == "__main__":
+    # ``python -m jost.platform.consumers.worker``: as the embedded platform starts a worker
+    # (``jost worker`` is the same, with its options).
+    import os
+    import sys
+
+    if not (address := os.environ.get("JOST_BOOTSTRAP")):
+        sys.exit("set JOST_BOOTSTRAP")
+    sys.exit(main(address))
