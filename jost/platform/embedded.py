@@ -61,7 +61,7 @@ def _load_librdkafka() -> ctypes.CDLL:
     return lib
 
 
-INITIAL_DELAY_MS = 200
+INITIAL_DELAY_MS = 1000
 
 LOG_ID_TOPIC_PREFIX = "jost.log-id."
 """An embedded cluster has one empty topic named this prefix plus a fresh uuid: the identity of

@@ -32,9 +32,8 @@ def serve(
     an error ends the process (its supervisor starts another)."""
     timing = timing or GroupTiming()
     stop = stop or threading.Event()
-    # Before joining the groups: a member that joins later makes its group stop to rebalance,
-    # and one that joins cold runs its first shard at compile speed.
-    log.info("worker: kernel loaded in %.2f s", warm_up())
+    # The workers started together join together: a member that joins a formed group makes
+    # it stop to rebalance.
     wait_for_peers()
     event_log = EventLog(bootstrap, topics)
     directory = JobDirectory(bootstrap, topics.events).start()
@@ -43,6 +42,9 @@ def serve(
     parts = {"engine": engine, "coordinator": coordinator, "directory": directory}
     ready = False
     try:
+        # While the groups form: ready means the kernel is loaded too, so no job's time
+        # includes loading it (or, the first time on a machine, compiling it).
+        log.info("worker: kernel loaded in %.2f s", warm_up())
         while not stop.wait(0.02):
             if not ready and engine.assigned.is_set() and coordinator.assigned.is_set():
                 ready = True
