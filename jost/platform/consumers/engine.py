@@ -103,7 +103,7 @@ def run(
 class EngineWorker(Loop):
     """Runs in a thread of a worker process; ``stop()`` finishes the shard running, commits
     what is done and leaves the group. ``assigned`` is set once the group gave this member
-    its partitions; ``shards_run`` counts the shards it played."""
+    partitions; ``shards_run`` counts the shards it played."""
 
     name = "jost-engine"
 
@@ -130,6 +130,10 @@ class EngineWorker(Loop):
                 **timing.consumer_settings(),
             }
         )
+        # The topic's metadata first: a member that joins before it knows its topic's
+        # partitions joins again once it does, and that second join costs the whole group a
+        # rebalance (seconds on the embedded broker).
+        self._consumer.list_topics(self._topic, timeout=15)
         self._consumer.subscribe(
             [self._topic],
             on_assign=self._on_assign,
@@ -141,7 +145,8 @@ class EngineWorker(Loop):
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         log.info("engine: assigned %d partitions", len(partitions))
-        self.assigned.set()
+        if partitions:  # a member first told "none" gets its share a heartbeat later
+            self.assigned.set()
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Every result in flight reaches the log first, and what is done is committed (where

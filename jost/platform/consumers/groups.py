@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from msgspec import Struct
@@ -9,15 +10,26 @@ from msgspec import Struct
 COORDINATOR_GROUP = "jost-coordinator"
 ENGINE_GROUP = "jost-engine"
 ASSIGNMENT = "range"
-"""Each member of a group gets a contiguous block of partitions; ``log.shard_partition``
-spreads a job's shards so that any such block holds its share of them."""
+"""Each member of a group gets a contiguous block of partitions (the embedded broker's own
+assignment under the ``consumer`` protocol is a range too); ``log.shard_partition`` spreads a
+job's shards so that any such block holds its share of them."""
+
+
+PROTOCOL_ENV = "JOST_GROUP_PROTOCOL"
+"""``consumer`` (KIP-848: the broker assigns partitions, and a member that joins or leaves
+moves only the partitions it takes or gives back, the others working on) or ``classic``
+(every member stops and rejoins whenever one arrives or goes). The embedded platform uses
+``consumer``: its broker supports it, and there a join or a leave costs a tenth of a second
+where a classic rebalance held the whole group for two. Elsewhere ``classic`` until the
+broker in use is known to support the other."""
 
 
 class GroupTiming(Struct, frozen=True, kw_only=True):
     """How fast a group notices a dead member (its partitions go to the others after
     ``session_timeout_ms``). Heartbeats must come several times per session. The embedded
-    broker also holds every rebalance of a formed group open for the session timeout less
-    one second, whoever has rejoined: a short session keeps a worker's arrival cheap."""
+    broker also holds every classic rebalance of a formed group open for the session timeout
+    less one second, whoever has rejoined: a short session keeps a worker's arrival cheap.
+    Under the ``consumer`` protocol the broker sets both (``EmbeddedBroker`` does)."""
 
     session_timeout_ms: int = 3_000
     heartbeat_interval_ms: int = 500
@@ -26,15 +38,34 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
     fetch_max_wait_ms: int = 25
     """The embedded broker holds every fetch this long even when data is there: each hop of
     the pipeline (planner, worker, completion) waits up to this much."""
+    protocol: str = "classic"
+
+    @classmethod
+    def from_env(cls, session_timeout_ms: int) -> GroupTiming:
+        return cls(
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=max(100, session_timeout_ms // 6),
+            protocol=os.environ.get(PROTOCOL_ENV, "classic"),
+        )
+
+    @property
+    def incremental(self) -> bool:
+        """Whether assignments change partition by partition (``incremental_assign``)."""
+        return self.protocol == "consumer"
 
     def consumer_settings(self) -> dict[str, Any]:
         """The settings every group's consumers share: read from the start of the log, and
         these timings."""
-        return {
+        common = {
             "auto.offset.reset": "earliest",
+            "max.poll.interval.ms": self.max_poll_interval_ms,
+            "fetch.wait.max.ms": self.fetch_max_wait_ms,
+        }
+        if self.protocol == "consumer":
+            return {**common, "group.protocol": "consumer"}
+        return {
+            **common,
             "partition.assignment.strategy": ASSIGNMENT,
             "session.timeout.ms": self.session_timeout_ms,
             "heartbeat.interval.ms": self.heartbeat_interval_ms,
-            "max.poll.interval.ms": self.max_poll_interval_ms,
-            "fetch.wait.max.ms": self.fetch_max_wait_ms,
         }
