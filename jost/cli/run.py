@@ -89,7 +89,11 @@ def run(args: argparse.Namespace) -> int:
                 )
             with PlatformClient(platform.url, platform.token, timeout=30) as client:
                 job_id = client.submit(config, None).job_id
-                status = follow_job(lambda: client.status(job_id), job_id, args.timeout, stop)
+                # Polled often: the platform is local, and the wait after the job is done is
+                # part of the run's time.
+                status = follow_job(
+                    lambda: client.status(job_id), job_id, args.timeout, stop, interval=0.02
+                )
                 if status is None:
                     raise TimeoutError(
                         "interrupted"
