@@ -87,6 +87,16 @@ def log_identity(cluster_id: str | None, topic_names: Iterable[str]) -> str:
     return "/".join([cluster_id or "unknown", *marks])
 
 
+def is_embedded(bootstrap: str, timeout: float = 15.0) -> bool:
+    """Whether the broker at ``bootstrap`` is an embedded one (it holds a log-id topic)."""
+    producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap})
+    try:
+        names = producer.list_topics(timeout=timeout).topics
+    finally:
+        del producer
+    return any(name.startswith(LOG_ID_TOPIC_PREFIX) for name in names)
+
+
 class EmbeddedBroker:
     """One in-process mock cluster. Use as a context manager, or call ``close()``."""
 

@@ -22,7 +22,6 @@ from typing import IO
 
 import msgspec
 
-from jost.platform.consumers.groups import PROTOCOL_ENV
 from jost.platform.settings import DB_NAME, Topics
 from jost.platform.supervisor import PEERS_ENV, READY_ENV, DataDirLock, Supervisor
 
@@ -133,7 +132,6 @@ def embedded_platform(
                 "JOST_TOKEN": token,
                 READY_ENV: ready,
                 PEERS_ENV: str(workers),
-                PROTOCOL_ENV: "consumer",
             }
             children = [("api", granian_command(host, port))]
             children += [(f"worker-{i + 1}", WORKER_COMMAND) for i in range(workers)]

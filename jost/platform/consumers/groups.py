@@ -7,6 +7,8 @@ from typing import Any
 
 from msgspec import Struct
 
+from jost.platform.embedded import is_embedded
+
 COORDINATOR_GROUP = "jost-coordinator"
 ENGINE_GROUP = "jost-engine"
 ASSIGNMENT = "range"
@@ -16,12 +18,13 @@ job's shards so that any such block holds its share of them."""
 
 
 PROTOCOL_ENV = "JOST_GROUP_PROTOCOL"
-"""``consumer`` (KIP-848: the broker assigns partitions, and a member that joins or leaves
-moves only the partitions it takes or gives back, the others working on) or ``classic``
-(every member stops and rejoins whenever one arrives or goes). The embedded platform uses
-``consumer``: its broker supports it, and there a join or a leave costs a tenth of a second
-where a classic rebalance held the whole group for two. Elsewhere ``classic`` until the
-broker in use is known to support the other."""
+"""Overrides the group protocol the worker picks for its broker: ``consumer`` (KIP-848: the
+broker assigns partitions, and a member that joins or leaves moves only the partitions it
+takes or gives back, the others working on) or ``classic`` (every member stops and rejoins
+whenever one arrives or goes). On the embedded broker every worker uses ``consumer`` (there a
+join or a leave costs a tenth of a second where a classic rebalance held the whole group for
+two; and the embedded broker keeps the two kinds of group apart, so one worker of the other
+kind would run every shard again); elsewhere ``classic``, which every broker supports."""
 
 
 class GroupTiming(Struct, frozen=True, kw_only=True):
@@ -41,11 +44,15 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
     protocol: str = "classic"
 
     @classmethod
-    def from_env(cls, session_timeout_ms: int) -> GroupTiming:
+    def for_broker(cls, bootstrap: str, session_timeout_ms: int) -> GroupTiming:
+        """The timing for a worker of the broker at ``bootstrap`` (see ``PROTOCOL_ENV``)."""
+        protocol = os.environ.get(PROTOCOL_ENV) or (
+            "consumer" if is_embedded(bootstrap) else "classic"
+        )
         return cls(
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=max(100, session_timeout_ms // 6),
-            protocol=os.environ.get(PROTOCOL_ENV, "classic"),
+            protocol=protocol,
         )
 
     @property

@@ -73,7 +73,7 @@ def main(bootstrap: str, session_timeout_ms: int = GroupTiming().session_timeout
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    timing = GroupTiming.from_env(session_timeout_ms)
+    timing = GroupTiming.for_broker(bootstrap, session_timeout_ms)
     lifeline.watch()
     serve(bootstrap, Topics(), timing=timing, stop=stop)
     # Everything the worker did is in the log and its groups know it left: skip the
