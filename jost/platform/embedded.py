@@ -3,7 +3,7 @@ confluent-kafka bundles, reached through ctypes (``rd_kafka_mock_cluster_new`` a
 companions, declared in ``_load_librdkafka``).
 
 It speaks the real wire protocol on 127.0.0.1 TCP ports, consumer groups and offset commits
-included, so every client (FastStream, confluent-kafka, other processes) talks to it exactly as
+included, so every client (confluent-kafka, other processes) talks to it exactly as
 to Redpanda. It keeps the log in memory only: when the process that owns it exits, the log is
 gone (the DuckDB projection keeps the archive of every event).
 """
