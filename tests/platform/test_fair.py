@@ -5,24 +5,11 @@ job submitted while a huge one runs completes at once instead of after it."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from pathlib import Path
 
 import httpx
-
-from jost.platform.standalone import embedded_platform, free_port
-
-
-def _platform(tmp_path: Path, log):
-    return embedded_platform(
-        host="127.0.0.1",
-        port=free_port(),
-        data_dir=tmp_path / "data",
-        workers=2,
-        stop=threading.Event(),
-        output=log,
-    )
+from conftest import local_platform
 
 
 def _client(platform) -> httpx.Client:
@@ -41,8 +28,7 @@ def _wait(c: httpx.Client, job_id: str, done, timeout: float) -> dict:
 
 
 def test_the_first_job_is_shared_out_evenly_and_no_shard_runs_twice(tmp_path: Path):
-    log_path = tmp_path / "platform.log"
-    with log_path.open("wb") as log, _platform(tmp_path, log) as platform, _client(platform) as c:
+    with local_platform(tmp_path) as (platform, log_path), _client(platform) as c:
         job = c.post("/api/submit/", json={"rounds": 4_000_000, "shard_rounds": 250_000}).json()
         _wait(c, job["job_id"], lambda s: s["status"] == "completed", 120)
     # Each worker counts the shards it played and says so when it stops.
@@ -51,11 +37,7 @@ def test_the_first_job_is_shared_out_evenly_and_no_shard_runs_twice(tmp_path: Pa
 
 
 def test_a_small_job_does_not_wait_behind_a_huge_one(tmp_path: Path):
-    with (
-        (tmp_path / "platform.log").open("wb") as log,
-        _platform(tmp_path, log) as platform,
-        _client(platform) as c,
-    ):
+    with local_platform(tmp_path) as (platform, _), _client(platform) as c:
         huge = c.post("/api/submit/", json={"rounds": 10**9, "shard_rounds": 1_000_000}).json()
         _wait(c, huge["job_id"], lambda s: s["shards_done"] >= 4, 120)
         took = []
