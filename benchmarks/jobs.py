@@ -245,8 +245,7 @@ def bench_large_job(platform: EmbeddedPlatform, rounds: int, shard_rounds: int) 
     ) as client:
         # Every worker loads the kernel before the clock starts (8 shards spread over them).
         wait_completed(client, submit(client, warm), 120)
-        # Best of two: a worker that joins the group late (still starting when the warm-up ran)
-        # makes the group rebalance, which stalls every member for seconds during the first.
+        # Best of two: other processes on this shared machine slow one run or the other.
         runs = []
         for seed in (11, 12):
             started = time.perf_counter()

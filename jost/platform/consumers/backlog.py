@@ -42,9 +42,9 @@ class Backlog:
 
     def __init__(self) -> None:
         self._jobs: dict[str, _Job] = {}
-        self._tags: dict[str, int] = {}
-        """Each job's virtual finish time, kept while it is open so a job that empties its
-        queue and gets more (a request repeated after a deadline) goes on from there."""
+        """The jobs with requests waiting; a job whose queue empties is forgotten (one whose
+        shards come again after a deadline starts at the current virtual time, like a new
+        one), so the backlog holds nothing of the jobs it served."""
         self._clock = 0
         self._open: dict[int, set[int]] = {}
         self._end: dict[int, int] = {}
@@ -59,8 +59,7 @@ class Backlog:
         key = item.request.job_id if item.request is not None else ""
         job = self._jobs.get(key)
         if job is None:
-            start = max(self._clock, self._tags.get(key, 0))
-            job = self._jobs[key] = _Job(tag=start, waiting=deque())
+            job = self._jobs[key] = _Job(tag=self._clock, waiting=deque())
         job.waiting.append(item)
 
     def next(self) -> Pending | None:
@@ -72,7 +71,6 @@ class Backlog:
         item = job.waiting.popleft()
         self._clock = job.tag
         job.tag += item.request.rounds if item.request is not None else 0
-        self._tags[key] = job.tag
         if not job.waiting:
             del self._jobs[key]
         return item
@@ -81,11 +79,6 @@ class Backlog:
         """The request is finished: its result is in the log, or it needed no run."""
         if (offsets := self._open.get(item.partition)) is not None:
             offsets.discard(item.offset)
-
-    def forget_job(self, job_id: str) -> None:
-        """The job ended: its fair-share record is no longer needed."""
-        if job_id not in self._jobs:
-            self._tags.pop(job_id, None)
 
     def retry(self, item: Pending) -> None:
         """Run a request again (its result did not reach the log)."""

@@ -202,7 +202,6 @@ class EngineWorker(Loop):
         if self._directory.ended(job):
             log.debug("engine: skipping shard %s of ended job %s", index, job)
             self._backlog.done(item)
-            self._backlog.forget_job(job)
             return
         if self._directory.shard_done(job, index):
             log.info("engine: shard %s of job %s is done already", index, job)
