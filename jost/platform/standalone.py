@@ -23,7 +23,7 @@ from typing import IO
 import msgspec
 
 from jost.platform.settings import DB_NAME, Topics
-from jost.platform.supervisor import PEERS_ENV, READY_ENV, DataDirLock, Supervisor
+from jost.platform.supervisor import READY_ENV, DataDirLock, Supervisor
 
 API_FACTORY = "jost.platform.api.app:create_app"
 JOST_COMMAND = [sys.executable, "-c", "import sys; from jost.cli import main; sys.exit(main())"]
@@ -131,7 +131,6 @@ def embedded_platform(
                 "JOST_DATA_DIR": str(data_dir),
                 "JOST_TOKEN": token,
                 READY_ENV: ready,
-                PEERS_ENV: str(workers),
             }
             children = [("api", granian_command(host, port))]
             children += [(f"worker-{i + 1}", WORKER_COMMAND) for i in range(workers)]

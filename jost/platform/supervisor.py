@@ -35,9 +35,6 @@ SUPERVISOR_ENV = "JOST_SUPERVISOR_PID"
 READY_ENV = "JOST_READY_DIR"
 """A folder where a child says it is ready (a file named by its pid): its supervisor's
 caller waits for every worker before it reports the platform ready."""
-PEERS_ENV = "JOST_WORKERS"
-"""How many workers start together: each waits (briefly) for the others before joining its
-groups, so that they form each group at once instead of one rebalance per arrival."""
 LOCK_FILE = "jost-up.lock"
 _PR_SET_PDEATHSIG = 1
 
@@ -194,22 +191,6 @@ def mark_ready() -> None:
     if ready := os.environ.get(READY_ENV):
         with contextlib.suppress(OSError):
             Path(ready, str(os.getpid())).touch()
-
-
-def wait_for_peers(timeout: float = 5.0) -> None:
-    """In a worker: say it is about to join its groups, and wait until the workers started
-    with it are too (or ``timeout``; a worker restarted alone finds them there already)."""
-    ready, peers = os.environ.get(READY_ENV), int(os.environ.get(PEERS_ENV, "0") or 0)
-    if not ready or peers < 2:
-        return
-    with contextlib.suppress(OSError):
-        Path(ready, f"joining-{os.getpid()}").touch()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            if sum(e.startswith("joining-") for e in os.listdir(ready)) >= peers:
-                return
-        time.sleep(0.01)
 
 
 def _kill_group(pid: int) -> None:

@@ -19,7 +19,7 @@ from jost.platform.consumers.engine import EngineWorker, warm_up
 from jost.platform.consumers.groups import GroupTiming
 from jost.platform.log import EventLog
 from jost.platform.settings import Topics
-from jost.platform.supervisor import mark_ready, wait_for_peers
+from jost.platform.supervisor import mark_ready
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,6 @@ def serve(
     an error ends the process (its supervisor starts another)."""
     timing = timing or GroupTiming()
     stop = stop or threading.Event()
-    # The workers started together join together: a member that joins a formed group makes
-    # it stop to rebalance.
-    wait_for_peers()
     event_log = EventLog(bootstrap, topics)
     directory = JobDirectory(bootstrap, topics.events).start()
     coordinator = Coordinator(bootstrap, event_log, timing, deadline).start()
