@@ -49,7 +49,7 @@ def test_run_a_counted_job_follow_it_and_read_it_from_the_history(
     # Two shards (its trips of 10,000 rounds must fit in one).
     _edit_config(page, rounds=20_000, shard_rounds=10_000, seed=11)
     screenshot(page, "2-runner")
-    page.click("#submit")
+    page.click("#submit-job")
 
     page.wait_for_url(re.compile(r".*/workbench/jobs/[0-9a-f-]+/$"))
     job_id = page.url.rstrip("/").rsplit("/", 1)[1]
@@ -101,7 +101,7 @@ def test_a_flat_job_shows_the_exact_ev_beside_the_simulated_one(
     sign_in(page, platform.url, USER_TOKEN)
     page.select_option("#profile", "basic-6d-s17-das-flat")
     _edit_config(page, rounds=20_000, shard_rounds=10_000, seed=3)
-    page.click("#submit")
+    page.click("#submit-job")
     expect(page.locator("#job-state")).to_have_text("completed", timeout=60_000)
     job_id = page.url.rstrip("/").rsplit("/", 1)[1]
     with platform.api.client() as client:
@@ -119,12 +119,12 @@ def test_invalid_json_and_invalid_configs_show_the_error_beside_the_field(
 
     def record(request: Request) -> None:
         if request.method == "POST":
-            posts.append(request.url)
+            posts.append(request.url.removeprefix(platform.url))
 
     page.on("request", record)
 
     page.fill("#config", '{"rules": {"decks": 6,')
-    page.click("#submit")
+    page.click("#submit-job")
     error = page.locator("#config-error")
     expect(error).to_be_visible()
     expect(error).to_contain_text("malformed JSON")
@@ -133,20 +133,21 @@ def test_invalid_json_and_invalid_configs_show_the_error_beside_the_field(
     screenshot(page, "7-runner-invalid-json")
 
     page.fill("#config", '{"rules": {"decks": 9}, "rounds": 20000}')
-    page.click("#submit")
-    expect(error).to_contain_text("Expected `int` <= 8")
-    assert error.get_attribute("data-field") == "$.rules.decks"
+    page.click("#submit-job")
+    expect(error).to_contain_text("Expected `int` <= 8 (line 1)")
+    expect(error).to_have_attribute("data-field", "$.rules.decks")
     expect(error.locator(".at")).to_have_text("$.rules.decks")
     assert json.loads(page.input_value("#config")) == {"rules": {"decks": 9}, "rounds": 20000}
     screenshot(page, "8-runner-invalid-config")
 
     # Decodes, but cannot run: refused by the same check as the API's, at its field.
     page.fill("#config", '{"strategy": {"playing": "no-such-chart"}, "rounds": 20000}')
-    page.click("#submit")
-    assert error.get_attribute("data-field") == "$.strategy.playing"
+    page.click("#submit-job")
+    expect(error).to_have_attribute("data-field", "$.strategy.playing")
     expect(error).to_contain_text("no-such-chart")
 
-    assert len(posts) == 2
+    # Each config was checked, none submitted.
+    assert posts == ["/workbench/runner/check"] * 2
     assert _job_ids(platform) == before
 
 

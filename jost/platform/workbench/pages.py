@@ -12,12 +12,13 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
+from msgspec import Struct
 
-from jost.contracts import JobStatus
+from jost.contracts import JobStatus, SimulationConfig
 from jost.platform.api import intake
 from jost.platform.api.exact import with_exact
 from jost.platform.api.limits import check_depth
-from jost.platform.api.problems import Problem
+from jost.platform.api.problems import Problem, problem_handler
 from jost.platform.api.queries import job_config, job_events, job_history, job_result
 from jost.platform.api.services import Services
 from jost.platform.lifecycle import TERMINAL
@@ -101,6 +102,13 @@ class Pages(Controller):
         chosen = await asyncio.to_thread(prefill, profile)
         return _runner_page(viewer, chosen.name, chosen.text, uuid.uuid4().hex)
 
+    @post("/runner/check", status_code=200, exception_handlers={Problem: problem_handler})
+    async def check(self, request: Request[Any, Any, Any], viewer: Viewer) -> Checked:
+        """The runner's check before it submits: the config read as a submit reads it,
+        nothing recorded. A refused config is the API's problem details (its ``field``)."""
+        await _read_form_config(str((await request.form()).get("config") or ""))
+        return Checked()
+
     @post("/runner/")
     async def run(
         self, request: Request[Any, Any, Any], viewer: Viewer, services: Services
@@ -117,9 +125,7 @@ class Pages(Controller):
                     field="Idempotency-Key",
                     slug="invalid-parameter",
                 )
-            body = text.encode()
-            check_depth(body)
-            config = await intake.read_config(body)
+            config = await _read_form_config(text)
             accepted = await intake.submit(services, viewer.principal, config, key)
         except Problem as exc:
             # A key bound to another config is spent: the next try gets a fresh one.
@@ -188,6 +194,18 @@ class Pages(Controller):
     async def health(self, viewer: Viewer, services: Services) -> Template:
         view = await asyncio.to_thread(health, services)
         return page("health.html", viewer, health=view, nav="health")
+
+
+class Checked(Struct, frozen=True):
+    ok: bool = True
+
+
+async def _read_form_config(text: str) -> SimulationConfig:
+    """The editor's text read as the API reads a submitted body (its nesting checked here:
+    inside a form the body's own brackets may be encoded)."""
+    body = text.encode()
+    check_depth(body)
+    return await intake.read_config(body)
 
 
 def _runner_page(

@@ -4,6 +4,21 @@
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 
+// Where a problem's field ($.rules.decks, $.betting.ramp[2]) is written in the editor: each
+// key of the path found in turn after the one before. -1 when it cannot be told.
+function locate(text, field) {
+  let at = 0;
+  let found = -1;
+  for (const key of (field || "").replace(/^\$\.?/, "").split(".")) {
+    const name = key.replace(/\[\d+\]/g, "");
+    if (!name) continue;
+    found = text.indexOf(JSON.stringify(name), at);
+    if (found < 0) return -1;
+    at = found + name.length + 2;
+  }
+  return found;
+}
+
 function showConfigError(message, field) {
   const error = document.getElementById("config-error");
   const editor = document.getElementById("config");
@@ -19,6 +34,12 @@ function showConfigError(message, field) {
   error.hidden = false;
   editor.setAttribute("aria-invalid", "true");
   editor.focus();
+  const where = locate(editor.value, field);
+  if (where >= 0) {
+    const line = editor.value.slice(0, where).split("\n").length;
+    error.append(` (line ${line})`);
+    editor.setSelectionRange(where, editor.value.indexOf(":", where) + 1 || where + 1);
+  }
 }
 
 function setUpRunner() {
@@ -27,6 +48,7 @@ function setUpRunner() {
   const texts = JSON.parse(document.getElementById("profile-texts").textContent);
   const select = document.getElementById("profile");
   const editor = document.getElementById("config");
+  const submit = document.getElementById("submit-job");
   for (const button of document.querySelectorAll(".no-js")) button.hidden = true;
   select.addEventListener("change", () => {
     editor.value = texts[select.value] || "";
@@ -34,16 +56,32 @@ function setUpRunner() {
     editor.removeAttribute("aria-invalid");
     document.getElementById("config-error").hidden = true;
   });
-  runner.addEventListener("submit", (event) => {
-    // Malformed JSON never leaves the browser; the server checks the config itself.
+  runner.addEventListener("submit", async (event) => {
+    // Nothing is submitted before it is checked: malformed JSON never leaves the browser,
+    // and the config is read by the platform (as a submit reads it) before the job is sent.
+    event.preventDefault();
     try {
       JSON.parse(editor.value);
     } catch (exc) {
-      event.preventDefault();
       showConfigError("malformed JSON: " + exc.message, "$");
       return;
     }
-    document.getElementById("submit").disabled = true;
+    submit.disabled = true;
+    try {
+      const answer = await fetch("/workbench/runner/check", {
+        method: "POST",
+        body: new FormData(runner),
+      });
+      if (!answer.ok && !answer.redirected) {
+        const problem = await answer.json();
+        showConfigError(problem.detail, problem.field);
+        submit.disabled = false;
+        return;
+      }
+    } catch (exc) {
+      // No answer to the check: the submit itself is checked the same way on the server.
+    }
+    runner.submit();
   });
 }
 
