@@ -5,7 +5,6 @@ origin recorded and aborted."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +15,11 @@ from jost.platform.embedded import EmbeddedBroker
 from jost.platform.settings import Topics
 from jost.platform.topics import create_embedded_topics
 
-REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location(
-    "jost_platform_fixtures", REPO / "tests" / "platform" / "conftest.py"
-)
-platform_fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(platform_fixtures)
+# The platform tests' fixtures module, under its package name (a conftest of this folder
+# would shadow the module name ``conftest``).
+from tests.platform import conftest as platform_fixtures
+
+REPO = platform_fixtures.REPO
 
 ADMIN_TOKEN = platform_fixtures.ADMIN_TOKEN
 USER_TOKEN = platform_fixtures.USER_TOKEN

@@ -9,7 +9,7 @@ from html import unescape
 
 import httpx
 import pytest
-from conftest import OTHER_TOKEN, USER_TOKEN, Platform, wait_for
+from conftest import ADMIN_TOKEN, OTHER_TOKEN, USER_TOKEN, Platform, wait_for
 
 TINY = {"rules": {"decks": 2}, "rounds": 2_000, "shard_rounds": 1_000, "seed": 5}
 
@@ -212,3 +212,49 @@ def test_history_filters_by_status_and_pages(platform: Platform, browser: Browse
     assert len(listed) >= 25
     running = browser.client.get("/workbench/jobs/?status=failed").text
     assert re.findall(r'<tr data-job="([^"]+)"', running) == []
+
+
+def _sql(platform: Platform, sql: str) -> list[list]:
+    with platform.api.client(ADMIN_TOKEN) as client:
+        return client.post("/api/sql/", json={"sql": sql}).json()["rows"]
+
+
+def test_health_counts_the_log_the_projection_and_the_running_jobs(
+    platform: Platform, browser: Browser
+) -> None:
+    job_url = browser.run(
+        '{"rounds": 400000000, "shard_rounds": 100000000, "seed": 2}', key="health"
+    ).headers["location"]
+    wait_for(
+        lambda: browser.client.get(job_url + "status").json()["status"] == "running",
+        30,
+        "the job to run",
+    )
+    html = browser.client.get("/workbench/health/").text
+    cell = {
+        name: html_text(re.search(rf'<td id="{name}">(.*?)</td>', html, re.S).group(1))
+        for name in ("broker", "workers", "lag", "running")
+    }
+    assert cell["broker"].startswith("reachable") and "jost.events" in cell["broker"]
+    assert "DescribeGroups" in cell["workers"]  # the embedded broker cannot say
+    running = _sql(platform, "SELECT count(*) FROM jobs WHERE status = 'running'")[0][0]
+    assert cell["running"].startswith(f"{running} running") and running >= 1
+    behind, folded, in_log = map(
+        int,
+        re.fullmatch(
+            r"(\d+) events not yet folded \((\d+) of (\d+) in the log\)", cell["lag"]
+        ).groups(),
+    )
+    assert behind == in_log - folded and in_log > 0
+    browser.client.post(job_url + "cancel", data={"csrf_token": browser.csrf})
+
+    def settled() -> bool:
+        # Once the log is quiet, every event in it is folded and archived once.
+        lag = re.search(r'<td id="lag">(\d+) events not yet folded \((\d+) of (\d+)', _page())
+        archived = _sql(platform, "SELECT count(*) FROM events")[0][0]
+        return lag is not None and lag.groups() == ("0", str(archived), str(archived))
+
+    def _page() -> str:
+        return browser.client.get("/workbench/health/").text
+
+    wait_for(settled, 60, "the projection to fold the whole log")
