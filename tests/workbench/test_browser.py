@@ -208,7 +208,10 @@ def test_pages_load_with_the_network_cut_off(
 ) -> None:
     sign_in(page, platform.url, USER_TOKEN)
     for path in ("runner/", "jobs/", "health/"):
-        page.goto(f"{platform.url}/workbench/{path}")
+        answer = page.goto(f"{platform.url}/workbench/{path}")
+        # The browser itself is told to load nothing from elsewhere.
+        assert answer is not None
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
         # The platform's own style sheet applied and its script ran.
         assert page.eval_on_selector("header", "e => getComputedStyle(e).display") == "flex"
         html = page.content()

@@ -258,3 +258,27 @@ def test_health_counts_the_log_the_projection_and_the_running_jobs(
         return browser.client.get("/workbench/health/").text
 
     wait_for(settled, 60, "the projection to fold the whole log")
+
+
+def test_what_a_job_carries_is_shown_as_text_never_as_markup(
+    platform: Platform, browser: Browser
+) -> None:
+    key = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    with platform.api.client() as client:
+        job_id = client.post("/api/submit/", json=TINY, headers={"Idempotency-Key": key}).json()[
+            "job_id"
+        ]
+    wait_for(
+        lambda: (
+            browser.client.get(f"/workbench/jobs/{job_id}/status").json()["status"] == "completed"
+        ),
+        30,
+        "the job to complete",
+    )
+    html = browser.client.get(f"/workbench/jobs/{job_id}/").text
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&lt;script&gt;alert(2)" in html
+    # A config typed into the runner comes back escaped in the editor too.
+    answer = browser.run('{"x": "</textarea><script>alert(3)</script>"}')
+    assert answer.status_code == 400
+    assert "<script>alert(3)" not in answer.text

@@ -84,13 +84,15 @@ def _store_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def session_cookie(value: str, max_age: int) -> Cookie:
+def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
     return Cookie(
         key=COOKIE,
         value=value,
         path=PREFIX,
         httponly=True,
         samesite="strict",
+        # Behind TLS the cookie never travels in clear (plain http serves 127.0.0.1 only).
+        secure=request.url.scheme == "https",
         max_age=max_age,
     )
 
@@ -106,14 +108,14 @@ async def start_session(request: Request[Any, Any, Any], key: str) -> Cookie:
     await store.set(
         _store_key(session_id), msgspec.json.encode(session), expires_in=SESSION_SECONDS
     )
-    return session_cookie(session_id, SESSION_SECONDS)
+    return session_cookie(request, session_id, SESSION_SECONDS)
 
 
 async def end_session(request: Request[Any, Any, Any]) -> Cookie:
     """Forget the browser's session; returns the cookie that clears it."""
     if session_id := request.cookies.get(COOKIE):
         await _store(request).delete(_store_key(session_id))
-    return session_cookie("", 0)
+    return session_cookie(request, "", 0)
 
 
 async def _session(request: Request[Any, Any, Any]) -> Session | None:
