@@ -39,11 +39,11 @@ def _services(state: State) -> Services:
     return state.services
 
 
-def page(name: str, viewer: Viewer | None, status_code: int = 200, **context: Any) -> Template:
-    """A page of the workbench: ``name``'s template with what every page shows (who is
-    signed in, the CSRF token its forms carry)."""
+def page(template: str, viewer: Viewer | None, status_code: int = 200, **context: Any) -> Template:
+    """A page of the workbench: ``template`` with what every page shows (who is signed in,
+    the CSRF token its forms carry)."""
     return Template(
-        template_name=name,
+        template_name=template,
         context={"viewer": viewer, "csrf_field": access.CSRF_FIELD, **context},
         status_code=status_code,
     )
