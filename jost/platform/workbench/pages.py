@@ -35,7 +35,8 @@ MAX_KEY = 200
 """The longest Idempotency-Key, as the API allows."""
 
 
-def _services(state: State) -> Services:
+def provide_services(state: State) -> Services:
+    """The ``services`` dependency of the workbench's controllers."""
     return state.services
 
 
@@ -81,7 +82,7 @@ class Pages(Controller):
     path = PREFIX
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "viewer": Provide(access.signed_in),
-        "services": Provide(_services, sync_to_thread=False),
+        "services": Provide(provide_services, sync_to_thread=False),
     }
 
     @get("/")
