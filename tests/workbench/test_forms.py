@@ -68,11 +68,12 @@ def test_forms_without_the_sessions_csrf_token_change_nothing(
     body = {"config": '{"rounds": 2000, "shard_rounds": 1000}', "idempotency_key": "k"}
     missing = browser.client.post("/workbench/runner/", data=body)
     wrong = browser.client.post("/workbench/runner/", data={**body, "csrf_token": "x" * 43})
+    odd = browser.client.post("/workbench/runner/", data={**body, "csrf_token": "é" * 43})
     # Another signed-in user's token is not this session's.
     other = Browser(platform.url, OTHER_TOKEN)
     theirs = browser.client.post("/workbench/runner/", data={**body, "csrf_token": other.csrf})
     other.close()
-    for answer in (missing, wrong, theirs):
+    for answer in (missing, wrong, odd, theirs):
         assert answer.status_code == 403
         assert "CSRF token" in answer.text
     assert _jobs(platform) == before
@@ -124,6 +125,8 @@ def test_a_planted_session_id_is_never_adopted(platform: Platform) -> None:
         ("https://evil.example/", "/workbench/"),
         ("/workbench\\..\\x", "/workbench/"),
         ("/api/sql/", "/workbench/"),
+        # No header of the attacker's making: the line break stays in the path, encoded.
+        ("/workbench/\r\nSet-Cookie: x=1", "/workbench/%0D%0ASet-Cookie:%20x=1"),
     ],
 )
 def test_sign_in_goes_back_only_to_workbench_pages(
@@ -134,6 +137,7 @@ def test_sign_in_goes_back_only_to_workbench_pages(
     )
     assert answer.status_code == 303
     assert answer.headers["location"] == lands
+    assert [c for c in answer.headers.get_list("set-cookie") if "x=1" in c] == []
 
 
 def test_a_config_posted_past_the_pages_check_is_refused_at_its_field(

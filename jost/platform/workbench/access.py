@@ -139,7 +139,10 @@ async def signed_in(request: Request[Any, Any, Any]) -> Viewer:
         raise SignInRequired
     if request.method not in _SAFE_METHODS:
         sent = (await request.form()).get(CSRF_FIELD)
-        if not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 403).
+        if not isinstance(sent, str) or not hmac.compare_digest(
+            sent.encode(), session.csrf.encode()
+        ):
             raise Problem(
                 403, "the form's CSRF token is missing or wrong", field=CSRF_FIELD, slug="csrf"
             )
