@@ -747,3 +747,64 @@ class ExactComparison(Struct, frozen=True, kw_only=True):
     ev_stderr: float
     difference_se: float
     off_the_top: bool
+
+
+# -- Tokens (issue 14) --------------------------------------------------------------------------
+# Tokens an admin issues and revokes while the platform runs. Each issue and revocation is a fact
+# in ``jost.events`` (keyed ``token/<name>``, so one token's facts stay ordered), beside the jobs'
+# facts but not among them: ``Event`` stays the jobs' union, and the readers of job facts skip
+# these. A fact carries the sha256 digest of the key, never the key.
+
+TOKEN_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+"""A token's name: what the admin calls it (a path segment of ``/api/tokens/NAME/``)."""
+
+
+class _TokenEvent(Struct, frozen=True, kw_only=True, tag_field="kind", tag=True):
+    event_id: str
+    name: str
+    at: datetime
+    schema_version: int = EVENT_SCHEMA_VERSION
+
+
+class TokenIssued(_TokenEvent, frozen=True, kw_only=True):
+    digest: str
+    """The hex sha256 of the key: what requests are compared against."""
+    admin: bool = False
+
+
+class TokenRevoked(_TokenEvent, frozen=True, kw_only=True):
+    """From this fact on the token is refused (401) on every route."""
+
+
+TokenEvent = TokenIssued | TokenRevoked
+"""The facts of ``jost.events`` that are about tokens, not jobs (the tag field is ``kind``)."""
+
+
+class TokenRequest(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """``POST /api/tokens/``: issue a token under a new name."""
+
+    name: Annotated[
+        str,
+        Meta(
+            pattern=TOKEN_NAME_PATTERN,
+            description="1-64 letters, digits, '.', '_' or '-', starting with a letter or digit; "
+            "unique for good (a revoked token keeps its name).",
+        ),
+    ]
+    admin: bool = False
+
+
+class TokenCreated(Struct, frozen=True, kw_only=True):
+    """A token just issued. ``token`` is the key: shown here once, stored nowhere (the
+    platform keeps its digest only)."""
+
+    name: str
+    token: str
+    admin: bool
+
+
+class TokenInfo(Struct, frozen=True, kw_only=True):
+    name: str
+    admin: bool
+    created_at: datetime
+    revoked_at: datetime | None = None

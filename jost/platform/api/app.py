@@ -20,6 +20,7 @@ from jost.platform.api.meta import SqlController, health
 from jost.platform.api.openapi import ChartSchemas, RoutesPage, document_problems
 from jost.platform.api.problems import problem_handler
 from jost.platform.api.services import ApiSettings, Services
+from jost.platform.api.tokens import TokensController
 from jost.platform.workbench import router as workbench
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             JobsController,
             SqlController,
             ExactController,
+            TokensController,
             defaults,
             health,
             workbench.workbench_router(),
