@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import httpx
 from conftest import (
+    ADMIN_TOKEN,
     OTHER_TOKEN,
     USER_TOKEN,
     Offline,
@@ -18,7 +20,7 @@ from conftest import (
     screenshot,
     sign_in,
 )
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from jost.platform.workbench.views import percent
 
@@ -219,3 +221,58 @@ def test_pages_load_with_the_network_cut_off(
         assert foreign == [], path
     assert page.locator(".no-js").first.is_hidden()
     assert offline.elsewhere == []
+
+
+def test_an_admin_issues_a_token_that_works_at_once_and_revokes_it(
+    page: Page, platform: Platform, browser: Browser, offline: Offline
+) -> None:
+    name = f"alice-{uuid.uuid4().hex[:8]}"
+    sign_in(page, platform.url, ADMIN_TOKEN)
+    page.click("nav >> text=Tokens")
+    page.fill("#name", name)
+    page.click("#issue-token")
+    key = page.inner_text("#new-token").strip()
+    assert len(key) >= 20
+    expect(page.locator(f"tr[data-token='{name}']")).to_contain_text("player")
+    screenshot(page, "10-tokens")
+    # Shown once: the list never shows it again.
+    page.goto(f"{platform.url}/workbench/tokens/")
+    assert key not in page.content()
+    # The same name again: refused beside the field.
+    page.fill("#name", name)
+    page.click("#issue-token")
+    expect(page.locator("#name-error")).to_contain_text("exists")
+
+    with platform.api.client(key) as client:
+        assert client.get("/api/jobs/").status_code == 200
+    theirs = browser.new_context()
+    theirs.route("**/*", offline.route)
+    player = theirs.new_page()
+    sign_in(player, platform.url, key)
+    player.goto(f"{platform.url}/workbench/jobs/")
+    expect(player.locator("#jobs")).to_be_visible()
+
+    page.locator(f"tr[data-token='{name}'] button.revoke").click()
+    page.wait_for_url(f"{platform.url}/workbench/tokens/")
+    revoked = page.locator(f"tr[data-token='{name}'] td:nth-child(4)")
+    expect(revoked).to_contain_text("UTC")
+    # Refused at once: the open session on its next click, the API on its next request.
+    player.goto(f"{platform.url}/workbench/jobs/")
+    assert player.url.startswith(f"{platform.url}/workbench/sign-in")
+    with platform.api.client(key) as client:
+        assert client.get("/api/jobs/").status_code == 401
+    player.fill("#token", key)
+    player.click("#sign-in")
+    expect(player.locator("#token-error")).to_be_visible()
+    theirs.close()
+
+
+def test_the_tokens_page_is_for_admins_only(page: Page, platform: Platform) -> None:
+    sign_in(page, platform.url, USER_TOKEN)
+    assert page.locator("nav >> text=Tokens").count() == 0
+    answer = page.goto(f"{platform.url}/workbench/tokens/")
+    assert answer is not None and answer.status == 403
+    forged = page.request.post(
+        f"{platform.url}/workbench/tokens/", form={"name": "mallory", "csrf_token": "x"}
+    )
+    assert forged.status == 403

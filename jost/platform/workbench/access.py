@@ -31,9 +31,9 @@ from litestar.datastructures import Cookie
 from litestar.handlers import BaseRouteHandler
 from litestar.stores.base import Store
 
-from jost.platform.api.auth import Principal, authenticate
 from jost.platform.api.problems import Problem
 from jost.platform.api.services import Services
+from jost.platform.tokens import Principal
 
 PREFIX = "/workbench"
 SIGN_IN_PATH = f"{PREFIX}/sign-in"
@@ -69,10 +69,7 @@ def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
 
 def principal_for(services: Services, key: str) -> Principal | None:
     """The principal of an API token, None when it is not (or no longer) admitted."""
-    try:
-        return authenticate(services.tokens, f"Token {key}")
-    except Problem:
-        return None
+    return services.tokens.principal(key)
 
 
 def _store(connection: ASGIConnection[Any, Any, Any, Any]) -> Store:

@@ -19,6 +19,7 @@ from jost.platform.api.problems import ProblemDetails, problem_handler
 from jost.platform.workbench import views
 from jost.platform.workbench.access import PREFIX, SIGN_IN_PATH, SignInRequired, same_origin
 from jost.platform.workbench.pages import Pages, SignInPages
+from jost.platform.workbench.tokens_page import TokenPages
 
 HERE = Path(__file__).parent
 
@@ -71,6 +72,7 @@ def workbench_router() -> Router:
         route_handlers=[
             SignInPages,
             Pages,
+            TokenPages,
             create_static_files_router(
                 path=f"{PREFIX}/static", directories=[HERE / "static"], name="workbench-static"
             ),
