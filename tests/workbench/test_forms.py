@@ -47,6 +47,11 @@ def _jobs(platform: Platform, token: str = USER_TOKEN) -> list[dict]:
         return client.get("/api/jobs/", params={"limit": 500}).json()["jobs"]
 
 
+def _job_ids(platform: Platform) -> list[str]:
+    """The user's jobs (ids only: an earlier test's job may still be running)."""
+    return [j["job_id"] for j in _jobs(platform)]
+
+
 def _config_error(html: str) -> tuple[str, str]:
     found = re.search(r'id="config-error" data-field="([^"]*)"[^>]*>(.*?)</p>', html, re.S)
     assert found, html
@@ -64,7 +69,7 @@ def _editor(html: str) -> str:
 def test_forms_without_the_sessions_csrf_token_change_nothing(
     platform: Platform, browser: Browser
 ) -> None:
-    before = _jobs(platform)
+    before = _job_ids(platform)
     body = {"config": '{"rounds": 2000, "shard_rounds": 1000}', "idempotency_key": "k"}
     missing = browser.client.post("/workbench/runner/", data=body)
     wrong = browser.client.post("/workbench/runner/", data={**body, "csrf_token": "x" * 43})
@@ -76,11 +81,11 @@ def test_forms_without_the_sessions_csrf_token_change_nothing(
     for answer in (missing, wrong, odd, theirs):
         assert answer.status_code == 403
         assert "CSRF token" in answer.text
-    assert _jobs(platform) == before
+    assert _job_ids(platform) == before
 
 
 def test_writes_from_another_origin_are_refused(platform: Platform, browser: Browser) -> None:
-    before = _jobs(platform)
+    before = _job_ids(platform)
     # Another port of the same host: the same site for SameSite, another origin.
     evil = {"Origin": "http://127.0.0.1:1"}
     answer = browser.client.post(
@@ -95,7 +100,7 @@ def test_writes_from_another_origin_are_refused(platform: Platform, browser: Bro
     )
     assert signing_in.status_code == 403
     assert "set-cookie" not in signing_in.headers
-    assert _jobs(platform) == before
+    assert _job_ids(platform) == before
     # The page's own origin is admitted.
     same = browser.run(
         '{"rounds": 2000, "shard_rounds": 1000}', key="same-origin", csrf_token=browser.csrf
@@ -143,7 +148,7 @@ def test_sign_in_goes_back_only_to_workbench_pages(
 def test_a_config_posted_past_the_pages_check_is_refused_at_its_field(
     platform: Platform, browser: Browser
 ) -> None:
-    before = _jobs(platform)
+    before = _job_ids(platform)
     cases = [
         ('{"rules": {"decks": 0}}', "$.rules.decks", "Expected `int` >= 1"),
         ('{"rules": {"decks": 6', "$", "malformed JSON"),
@@ -157,7 +162,7 @@ def test_a_config_posted_past_the_pages_check_is_refused_at_its_field(
         shown_field, shown = _config_error(answer.text)
         assert (shown_field, says in shown) == (field, True), (text, shown)
         assert _editor(answer.text) == text  # the editor keeps what was typed
-    assert _jobs(platform) == before
+    assert _job_ids(platform) == before
 
 
 def test_the_same_form_sent_twice_is_one_job(platform: Platform, browser: Browser) -> None:
@@ -203,7 +208,7 @@ def test_history_filters_by_status_and_pages(platform: Platform, browser: Browse
         60,
         "25 tiny jobs to complete",
     )
-    every = [j["job_id"] for j in _jobs(platform)]
+    every = _job_ids(platform)
     listed: list[str] = []
     path = "/workbench/jobs/?status=completed"
     while path:
