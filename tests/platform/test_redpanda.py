@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ApiServer, Workers
+from confluent_kafka.admin import AdminClient
+from conftest import ApiServer, Workers, wait_for
 from engine_configs import config, job_result, local_result, wait_status
 
 from jost.platform.settings import Topics
 from jost.platform.topics import ensure_topics
+from jost.platform.workbench.health import describe_engine_group
 
 REDPANDA_IMAGE = "docker.redpanda.com/redpandadata/redpanda:v24.2.7"
 
@@ -63,3 +65,26 @@ def test_job_completes_on_redpanda_equal_to_local_engine(redpanda: str, tmp_path
     finally:
         workers.stop_all()
         api.stop()
+
+
+def test_workbench_health_describes_the_engine_group(redpanda: str, tmp_path: Path):
+    """The embedded broker implements no DescribeGroups; Redpanda does: the health page's
+    engine workers are the group's members there."""
+    workers = Workers(redpanda, tmp_path)
+    try:
+        workers()
+        workers()
+        admin = AdminClient({"bootstrap.servers": redpanda})
+        group = wait_for(
+            lambda: (
+                (g := describe_engine_group(admin)).unknown is None
+                and len(g.members) == 2
+                and g.state == "stable"
+                and g
+            ),
+            90,
+            "two engine workers in the group",
+        )
+        assert sum(m.partitions for m in group.members) == Topics().shards_partitions
+    finally:
+        workers.stop_all()

@@ -25,6 +25,7 @@ from jost.platform.api.openapi import ChartSchemas, RoutesPage, document_problem
 from jost.platform.api.problems import problem_handler
 from jost.platform.api.services import ApiSettings, Services
 from jost.platform.api.tokens import TokensController
+from jost.platform.workbench import router as workbench
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             TokensController,
             defaults,
             health,
+            workbench.workbench_router(),
         ],
         lifespan=[lifespan],
         on_startup=[document_problems],
@@ -73,6 +75,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
         exception_handlers={Exception: problem_handler},
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[ChartSchemas()],
+        template_config=workbench.template_config(),
         openapi_config=OpenAPIConfig(
             title="JOST platform",
             version="1",

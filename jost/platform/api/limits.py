@@ -55,6 +55,18 @@ def nesting(body: bytes, stop_above: int = MAX_DEPTH) -> int:
     return deepest
 
 
+def check_depth(body: bytes) -> None:
+    """Refuse JSON nested deeper than ``MAX_DEPTH`` (also for a config that arrives inside a
+    form, where the body's own brackets are encoded)."""
+    if nesting(body) > MAX_DEPTH:
+        raise Problem(
+            400,
+            f"the JSON nests deeper than {MAX_DEPTH} levels",
+            field="$",
+            slug="too-deeply-nested",
+        )
+
+
 async def bounded_body(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
@@ -73,10 +85,4 @@ async def bounded_body(
         raise too_large() from exc
     if len(body) > MAX_BODY_BYTES:  # whatever limit the route itself was given
         raise too_large()
-    if nesting(body) > MAX_DEPTH:
-        raise Problem(
-            400,
-            f"the JSON nests deeper than {MAX_DEPTH} levels",
-            field="$",
-            slug="too-deeply-nested",
-        )
+    check_depth(body)

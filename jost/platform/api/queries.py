@@ -14,6 +14,7 @@ from jost.contracts import (
     JobResult,
     JobStatus,
     LoggedEvent,
+    Rules,
     ShardStats,
     SimulationConfig,
     Summary,
@@ -118,3 +119,65 @@ def job_events(cur: duckdb.DuckDBPyConnection, job_id: str) -> JobEvents:
             for p, o, body in rows
         ],
     )
+
+
+class HistoryRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A job as the workbench's history lists it: its status, its rules, its EV once done."""
+
+    status: JobStatus
+    rules: Rules
+    ev: float | None
+    ev_stderr: float | None
+
+
+class HistoryPage(msgspec.Struct, frozen=True, kw_only=True):
+    rows: list[HistoryRow]
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+class _RulesOnly(msgspec.Struct):
+    # A job's config decoded for its rules alone: the rest of the document is skipped.
+    rules: Rules = Rules()
+
+
+_rules_decoder = msgspec.json.Decoder(_RulesOnly)
+
+
+def job_history(
+    cur: duckdb.DuckDBPyConnection,
+    owner: str,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> HistoryPage:
+    """``owner``'s jobs, newest first, with their rules and EV; ``status`` filters."""
+    where = "j.owner = ?" + (" AND j.status = ?" if status else "")
+    params: list[object] = [owner, *([status] if status else []), limit + 1, offset]
+    columns = ", ".join(f"j.{c.strip()}" for c in _STATUS_COLUMNS.split(","))
+    rows = cur.execute(
+        f"SELECT {columns}, j.config, r.ev, r.ev_stderr FROM jobs j "
+        f"LEFT JOIN results r USING (job_id) WHERE {where} "
+        "ORDER BY j.submitted_at DESC, j.job_id LIMIT ? OFFSET ?",
+        params,
+    ).fetchall()
+    return HistoryPage(
+        rows=[
+            HistoryRow(
+                status=_status(row[:9]),
+                rules=_rules_decoder.decode(row[9]).rules,
+                ev=row[10],
+                ev_stderr=row[11],
+            )
+            for row in rows[:limit]
+        ],
+        offset=offset,
+        limit=limit,
+        next_offset=offset + limit if len(rows) > limit else None,
+    )
+
+
+def jobs_by_state(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many jobs, of every owner, are in each state."""
+    return dict(cur.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall())

@@ -1,0 +1,234 @@
+"""The workbench's pages. Writes go through ``api.intake`` and reads through ``api.queries``,
+as the JSON API's do, so a page refuses what the API refuses with the same problem."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+from msgspec import Struct
+
+from jost.contracts import JobStatus, SimulationConfig
+from jost.platform.api import intake
+from jost.platform.api.exact import with_exact
+from jost.platform.api.limits import check_depth
+from jost.platform.api.problems import Problem, problem_handler
+from jost.platform.api.queries import job_config, job_events, job_history, job_result
+from jost.platform.api.services import Services
+from jost.platform.lifecycle import TERMINAL
+from jost.platform.workbench import access
+from jost.platform.workbench.access import PREFIX, Viewer
+from jost.platform.workbench.charts import count_chart
+from jost.platform.workbench.health import health
+from jost.platform.workbench.prefill import default_configs, prefill
+from jost.platform.workbench.views import trail
+
+STATES = ("submitted", "running", "completed", "failed", "cancelled")
+PAGE_SIZE = 20
+MAX_KEY = 200
+"""The longest Idempotency-Key, as the API allows."""
+
+
+def provide_services(state: State) -> Services:
+    """The ``services`` dependency of the workbench's controllers."""
+    return state.services
+
+
+def page(template: str, viewer: Viewer | None, status_code: int = 200, **context: Any) -> Template:
+    """A page of the workbench: ``template`` with what every page shows (who is signed in,
+    the CSRF token its forms carry)."""
+    return Template(
+        template_name=template,
+        context={"viewer": viewer, "csrf_field": access.CSRF_FIELD, **context},
+        status_code=status_code,
+    )
+
+
+class SignInPages(Controller):
+    """The only pages without a session."""
+
+    path = PREFIX
+
+    @get("/sign-in")
+    async def form(
+        self, next_page: Annotated[str | None, Parameter(query="next")] = None
+    ) -> Template:
+        return page("sign_in.html", None, next=access.safe_next(next_page))
+
+    @post("/sign-in")
+    async def sign_in(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        form = await request.form()
+        key = str(form.get("token") or "").strip()
+        target = access.safe_next(str(form.get("next") or ""))
+        if not key or access.principal_for(access.services_of(request), key) is None:
+            return page(
+                "sign_in.html",
+                None,
+                status_code=401,
+                next=target,
+                error="this token is not admitted",
+            )
+        cookie = await access.start_session(request, key)
+        return Redirect(target, status_code=303, cookies=[cookie])
+
+
+class Pages(Controller):
+    path = PREFIX
+    dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
+        "viewer": Provide(access.signed_in),
+        "services": Provide(provide_services, sync_to_thread=False),
+    }
+
+    @get("/")
+    async def home(self, viewer: Viewer) -> Redirect:
+        return Redirect(f"{PREFIX}/runner/", status_code=303)
+
+    @post("/sign-out")
+    async def sign_out(self, request: Request[Any, Any, Any], viewer: Viewer) -> Redirect:
+        cookie = await access.end_session(request)
+        return Redirect(access.SIGN_IN_PATH, status_code=303, cookies=[cookie])
+
+    # -- the runner ----------------------------------------------------------------------
+
+    @get("/runner/")
+    async def runner(
+        self, viewer: Viewer, profile: Annotated[str | None, Parameter(query="profile")] = None
+    ) -> Template:
+        chosen = await asyncio.to_thread(prefill, profile)
+        return _runner_page(viewer, chosen.name, chosen.text, uuid.uuid4().hex)
+
+    @post("/runner/check", status_code=200, exception_handlers={Problem: problem_handler})
+    async def check(self, request: Request[Any, Any, Any], viewer: Viewer) -> Checked:
+        """The runner's check before it submits: the config read as a submit reads it,
+        nothing recorded. A refused config is the API's problem details (its ``field``)."""
+        await _read_form_config(str((await request.form()).get("config") or ""))
+        return Checked()
+
+    @post("/runner/")
+    async def run(
+        self, request: Request[Any, Any, Any], viewer: Viewer, services: Services
+    ) -> Template | Redirect:
+        form = await request.form()
+        text = str(form.get("config") or "")
+        key = str(form.get("idempotency_key") or "") or None
+        profile = str(form.get("profile") or "")
+        try:
+            if key is not None and len(key) > MAX_KEY:
+                raise Problem(
+                    400,
+                    f"Idempotency-Key is longer than {MAX_KEY} characters",
+                    field="Idempotency-Key",
+                    slug="invalid-parameter",
+                )
+            config = await _read_form_config(text)
+            accepted = await intake.submit(services, viewer.principal, config, key)
+        except Problem as exc:
+            # A key bound to another config is spent: the next try gets a fresh one.
+            if exc.field == "Idempotency-Key":
+                key = uuid.uuid4().hex
+            return _runner_page(
+                viewer,
+                profile,
+                text,
+                key or uuid.uuid4().hex,
+                status_code=exc.status_code,
+                error=exc.detail,
+                field=exc.field,
+            )
+        return Redirect(f"{PREFIX}/jobs/{accepted.job_id}/", status_code=303)
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    @get("/jobs/", sync_to_thread=True)
+    def history(
+        self,
+        viewer: Viewer,
+        services: Services,
+        status: Annotated[str | None, Parameter(query="status")] = None,
+        offset: Annotated[int, Parameter(query="offset", ge=0, le=10**9)] = 0,
+    ) -> Template:
+        chosen = status if status in STATES else None
+        history = job_history(
+            services.projection.cursor(), viewer.principal.owner, chosen, offset, PAGE_SIZE
+        )
+        return page("jobs.html", viewer, history=history, status=chosen, states=STATES, nav="jobs")
+
+    @get("/jobs/{job_id:str}/", sync_to_thread=True)
+    def job(self, job_id: str, viewer: Viewer, services: Services) -> Template:
+        status = intake.owned_status(services, viewer.principal, job_id)
+        cur = services.projection.cursor()
+        config = job_config(cur, viewer.principal.owner, job_id)
+        result = job_result(cur, job_id)
+        if result is not None:
+            result = with_exact(result, config)
+        return page(
+            "job.html",
+            viewer,
+            status=status,
+            config=config,
+            result=result,
+            chart=count_chart(result.summary) if result is not None else None,
+            trail=trail(job_events(cur, job_id).events),
+            finished=status.status in TERMINAL,
+            nav="jobs",
+        )
+
+    @get("/jobs/{job_id:str}/status", sync_to_thread=True)
+    def job_status(self, job_id: str, viewer: Viewer, services: Services) -> JobStatus:
+        """The job page polls this while the job is under way."""
+        return intake.owned_status(services, viewer.principal, job_id)
+
+    @post("/jobs/{job_id:str}/cancel")
+    async def cancel(self, job_id: str, viewer: Viewer, services: Services) -> Redirect:
+        await intake.cancel(services, viewer.principal, job_id)
+        return Redirect(f"{PREFIX}/jobs/{job_id}/", status_code=303)
+
+    # -- health --------------------------------------------------------------------------
+
+    @get("/health/")
+    async def health(self, viewer: Viewer, services: Services) -> Template:
+        view = await asyncio.to_thread(health, services)
+        return page("health.html", viewer, health=view, nav="health")
+
+
+class Checked(Struct, frozen=True):
+    ok: bool = True
+
+
+async def _read_form_config(text: str) -> SimulationConfig:
+    """The editor's text read as the API reads a submitted body (its nesting checked here:
+    inside a form the body's own brackets may be encoded)."""
+    body = text.encode()
+    check_depth(body)
+    return await intake.read_config(body)
+
+
+def _runner_page(
+    viewer: Viewer,
+    profile: str,
+    text: str,
+    key: str,
+    status_code: int = 200,
+    error: str | None = None,
+    field: str | None = None,
+) -> Template:
+    profiles = default_configs()
+    return page(
+        "runner.html",
+        viewer,
+        status_code=status_code,
+        profiles=profiles,
+        profile=profile,
+        texts={p.name: p.text for p in profiles},
+        text=text,
+        key=key,
+        error=error,
+        field=field,
+        nav="runner",
+    )
