@@ -25,6 +25,8 @@ from jost.cli.profiles import open_store
 from jost.cli.simulate import count_table, result_table, with_overrides
 from jost.contracts import TERMINAL_STATES, JobResult, JobStatus, SimulationConfig
 from jost.engine.validate import check_runnable
+from jost.profiles.hydrate import hydrate
+from jost.profiles.store import ProfileError, ProfileStore, check_name
 from jost.terminal.client import (
     PlatformClient,
     PlatformError,
@@ -34,10 +36,8 @@ from jost.terminal.client import (
     save_login,
 )
 from jost.terminal.history import HistoryEntry, JobHistory
-from jost.terminal.hydrate import hydrate
 from jost.terminal.output import chart_label, json_line, result_csv, result_json
 from jost.terminal.paths import profiles_dir, state_dir
-from jost.terminal.profiles import ProfileError, ProfileStore, check_name
 from jost.terminal.sync import sync_defaults
 
 POLL_SECONDS = 0.2

@@ -17,10 +17,10 @@ from pathlib import Path
 import msgspec
 
 from jost.cli.config_file import fail
-from jost.terminal.hydrate import hydrate
+from jost.profiles.hydrate import hydrate
+from jost.profiles.install import ensure_defaults
+from jost.profiles.store import KINDS, ProfileError, ProfileStore, check_kind, check_name
 from jost.terminal.paths import profiles_dir
-from jost.terminal.profiles import KINDS, ProfileError, ProfileStore, check_kind, check_name
-from jost.terminal.sync import ensure_defaults
 
 
 def open_store() -> ProfileStore:

@@ -14,9 +14,10 @@ from rich.table import Table
 
 from jost.cli.config_file import ConfigError, fail, profile_names, read_config, read_profile
 from jost.contracts import SimulationConfig, Summary, decode_config
+from jost.engine.bands import count_bands
 from jost.engine.charts import resolve_playing
 from jost.engine.validate import check_runnable, shard_count
-from jost.terminal.output import count_bins, json_line, result_json, run_local
+from jost.terminal.output import json_line, result_json, run_local
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -95,12 +96,12 @@ def run(args: argparse.Namespace) -> int:
 
 def count_table(s: Summary) -> Table:
     """EV by the count at the bet, with a bar per count: where the edge comes from. The
-    counts beyond ``COUNT_RANGE`` are gathered into its end rows (``count_bins``)."""
+    counts beyond ``COUNT_RANGE`` are gathered into its end rows (``count_bands``)."""
     t = Table(title="by count at the bet", header_style="bold")
     for name in ("count", "frequency", "avg bet", "EV ± SE"):
         t.add_column(name, justify="right")
     t.add_column("EV", justify="left")
-    bins = count_bins(s.by_true_count)
+    bins = count_bands(s.by_true_count)
     scale = max((abs(b.ev) for b in bins if b.rounds), default=0.0) or 1.0
     for b in bins:
         if not b.rounds:  # dealt, never played (wonged out): no EV

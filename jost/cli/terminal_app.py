@@ -24,11 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported here: Textual loads in a fraction of a second, but only this command needs it
+    from jost.profiles.store import ProfileStore
     from jost.terminal.app import JostApp
     from jost.terminal.client import PlatformUnavailable, resolve_target
     from jost.terminal.history import JobHistory
     from jost.terminal.paths import profiles_dir, state_dir
-    from jost.terminal.profiles import ProfileStore
 
     try:
         url, token = resolve_target(args.url, args.token)

@@ -28,16 +28,17 @@ from textual.signal import Signal
 from textual.worker import get_current_worker
 
 from jost.contracts import SimulationConfig
+from jost.profiles.install import SyncReport
+from jost.profiles.store import ProfileStore
 from jost.terminal.client import PlatformClient, PlatformRefused, PlatformUnavailable
 from jost.terminal.history import JobHistory
 from jost.terminal.output import run_local
-from jost.terminal.profiles import ProfileStore
 from jost.terminal.screens.dialogs import Confirm
 from jost.terminal.screens.jobs import JobsScreen
 from jost.terminal.screens.profiles import ProfilesScreen
 from jost.terminal.screens.results import ResultsScreen
 from jost.terminal.screens.run import RunScreen
-from jost.terminal.sync import SyncReport, sync_defaults
+from jost.terminal.sync import sync_defaults
 from jost.terminal.tracked import TrackedJob
 
 POLL_SECONDS = 0.5

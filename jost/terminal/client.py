@@ -25,7 +25,7 @@ from jost.contracts import (
     SimulationConfig,
     SubmitAccepted,
 )
-from jost.terminal.files import atomic_write
+from jost.files import atomic_write
 from jost.terminal.paths import state_dir
 
 T = TypeVar("T")

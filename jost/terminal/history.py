@@ -23,7 +23,7 @@ import msgspec
 from msgspec import Struct
 
 from jost.contracts import SimulationConfig
-from jost.terminal.files import atomic_write
+from jost.files import atomic_write
 
 HISTORY_FILE = "history.json"
 

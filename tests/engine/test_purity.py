@@ -1,13 +1,23 @@
-"""The engine is a pure library: nothing under jost/engine imports the platform or terminal."""
+"""The layers: the engine is a pure library (it imports neither the platform, the terminal
+nor the CLI); the profiles are a library the terminal and the workbench share (they import no
+front end); the platform imports no terminal or CLI code, and the terminal reaches the platform
+only over HTTP (it imports no platform module)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-import jost.engine
+import pytest
 
-FORBIDDEN = ("jost.platform", "jost.terminal", "jost.cli")
+import jost
+
+FORBIDDEN = {
+    "engine": ("jost.platform", "jost.terminal", "jost.cli", "jost.profiles"),
+    "profiles": ("jost.platform", "jost.terminal", "jost.cli"),
+    "platform": ("jost.terminal", "jost.cli"),
+    "terminal": ("jost.platform",),
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -20,14 +30,15 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def test_engine_imports_nothing_from_platform_or_terminal() -> None:
-    root = Path(jost.engine.__file__).parent
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_a_layer_imports_nothing_above_or_beside_it(layer: str) -> None:
+    root = Path(jost.__file__).parent / layer
     files = sorted(root.rglob("*.py"))
     assert files
     offenders = {
         f"{path.relative_to(root)}: {name}"
         for path in files
         for name in imported_modules(path)
-        if name.startswith(FORBIDDEN)
+        if name.startswith(FORBIDDEN[layer])
     }
     assert not offenders, offenders

@@ -18,11 +18,11 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea, Tree
 from textual.widgets._footer import FooterKey, FooterLabel
 
+from jost.profiles.hydrate import hydrate
+from jost.profiles.store import ProfileStore
 from jost.terminal.app import JostApp
 from jost.terminal.history import JobHistory
-from jost.terminal.hydrate import hydrate
 from jost.terminal.output import run_local
-from jost.terminal.profiles import ProfileStore
 from jost.terminal.sync import sync_defaults
 from jost.terminal.tracked import TrackedJob
 

@@ -12,7 +12,7 @@ import asyncio
 
 from app_driver import closed_port_url, make_app, record_notifications, shoot, wait_until
 
-from jost.terminal.hydrate import hydrate
+from jost.profiles.hydrate import hydrate
 from jost.terminal.output import run_local
 from jost.terminal.screens.jobs import JobsScreen
 from jost.terminal.screens.results import ResultsScreen

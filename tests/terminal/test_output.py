@@ -1,5 +1,5 @@
 """The by-count table and the count charts show every round dealt: the counts beyond
-``COUNT_RANGE`` are gathered into its end rows ``<= -6`` and ``>= +10`` (``count_bins``), so
+``COUNT_RANGE`` are gathered into its end rows ``<= -6`` and ``>= +10`` (``count_bands``), so
 the frequencies shown add up to all the rounds."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from rich.console import Console
 
 from jost.cli.simulate import count_table
 from jost.contracts import Summary, TrueCountRow
-from jost.terminal.hydrate import hydrate
-from jost.terminal.output import COUNT_RANGE, count_bins, run_local
-from jost.terminal.profiles import ProfileStore
+from jost.engine.bands import COUNT_RANGE, count_bands
+from jost.profiles.hydrate import hydrate
+from jost.profiles.store import ProfileStore
+from jost.terminal.output import run_local
 from jost.terminal.sync import sync_defaults
 from jost.terminal.widgets.charts import show_ev_by_count, show_frequency_by_count
 
@@ -59,8 +60,8 @@ def summary(rows: list[TrueCountRow]) -> Summary:
     )
 
 
-def test_count_bins_gather_the_tails() -> None:
-    bins = count_bins(ROWS)
+def test_count_bands_gather_the_tails() -> None:
+    bins = count_bands(ROWS)
     assert [b.label for b in bins] == ["<= -6", "+0", "+3", ">= +10"]
     assert math.isclose(sum(b.frequency for b in bins), 1.0)
     low, high = bins[0], bins[-1]
@@ -124,7 +125,7 @@ def test_count_charts_draw_the_tails() -> None:
     chart = Recorder()
     show_ev_by_count(chart, summary(ROWS))
     positions, heights = chart.calls["bar"]
-    assert math.isclose(heights[-1], 100 * count_bins(ROWS)[-1].ev)
+    assert math.isclose(heights[-1], 100 * count_bands(ROWS)[-1].ev)
 
 
 def test_a_two_deck_game_shows_every_round(tmp_path) -> None:
@@ -134,7 +135,7 @@ def test_a_two_deck_game_shows_every_round(tmp_path) -> None:
     result = run_local(hydrate(store, "hilo-i18-2d-h17-das-1-6", rounds=20_000, seed=1))
     beyond = [r for r in result.by_true_count if not COUNT_RANGE[0] < r.true_count < COUNT_RANGE[1]]
     assert sum(r.frequency for r in beyond) > 0.02
-    assert math.isclose(sum(b.frequency for b in count_bins(result.by_true_count)), 1.0)
+    assert math.isclose(sum(b.frequency for b in count_bands(result.by_true_count)), 1.0)
     text = table_text(result)
     rows = [line.split("│") for line in text.splitlines() if "%" in line]
     shown = [float(cells[2].strip().rstrip("%")) for cells in rows]

@@ -10,15 +10,14 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from jost import files
 from jost.cli.config_file import profile_names, read_profile
 from jost.contracts import Chart, CountSystem, IndexPlay, SimulationConfig
 from jost.defaults import load
 from jost.defaults.standard import profile_bytes, standard_profiles
-from jost.terminal import files
-from jost.terminal.client import PlatformRefused, PlatformUnavailable
-from jost.terminal.history import JobHistory
-from jost.terminal.hydrate import hydrate
-from jost.terminal.profiles import (
+from jost.profiles.hydrate import hydrate
+from jost.profiles.install import ensure_defaults
+from jost.profiles.store import (
     ProfileEntry,
     ProfileError,
     ProfileInvalid,
@@ -26,7 +25,9 @@ from jost.terminal.profiles import (
     ProfileReadOnly,
     ProfileStore,
 )
-from jost.terminal.sync import ensure_defaults, sync_defaults
+from jost.terminal.client import PlatformRefused, PlatformUnavailable
+from jost.terminal.history import JobHistory
+from jost.terminal.sync import sync_defaults
 
 RULES = b'{"description": "mine", "rules": {"decks": 2, "dealer_hits_soft_17": true}}\n'
 

@@ -1,5 +1,5 @@
 """The job page's chart, drawn on the server as SVG: EV (with one standard error either
-side) and frequency by true count, in the bins the terminal shows (``count_bins``: the counts
+side) and frequency by true count, in the bands the terminal shows (``count_bands``: the counts
 -5..+9 one by one, the rest gathered into the two ends). Plain SVG elements and attributes:
 no script, no style sheet, nothing fetched."""
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from html import escape
 
 from jost.contracts import Summary
-from jost.terminal.output import CountBin, count_bins
+from jost.engine.bands import CountBand, count_bands
 
 WIDTH = 720
 PANEL = 150
@@ -35,7 +35,7 @@ def _scale(values: Iterable[float], pad: float = 0.08) -> tuple[float, float]:
     return low - pad * span, high + pad * span
 
 
-def _ev_panel(bins: list[CountBin], xs: list[float], top: float) -> list[str]:
+def _ev_panel(bins: list[CountBand], xs: list[float], top: float) -> list[str]:
     low, high = _scale([b.ev - b.ev_stderr for b in bins] + [b.ev + b.ev_stderr for b in bins])
     low, high = min(low, 0.0), max(high, 0.0)
 
@@ -59,7 +59,7 @@ def _ev_panel(bins: list[CountBin], xs: list[float], top: float) -> list[str]:
     return parts
 
 
-def _frequency_panel(bins: list[CountBin], xs: list[float], step: float, top: float) -> list[str]:
+def _frequency_panel(bins: list[CountBand], xs: list[float], step: float, top: float) -> list[str]:
     high = max(b.frequency for b in bins) or 1.0
     bottom = top + PANEL
     parts = [
@@ -83,7 +83,7 @@ def _frequency_panel(bins: list[CountBin], xs: list[float], step: float, top: fl
 
 def count_chart(summary: Summary) -> str | None:
     """The SVG document of ``summary``'s by-count rows; None when the job did not count."""
-    bins = count_bins(summary.by_true_count)
+    bins = count_bands(summary.by_true_count)
     if not bins:
         return None
     step = (WIDTH - _LEFT - _RIGHT) / len(bins)

@@ -10,9 +10,9 @@ from pathlib import Path
 import msgspec
 
 from jost.contracts import SimulationConfig
-from jost.terminal.hydrate import hydrate
-from jost.terminal.profiles import ProfileStore
-from jost.terminal.sync import sync_defaults
+from jost.profiles.hydrate import hydrate
+from jost.profiles.install import ensure_defaults
+from jost.profiles.store import ProfileStore
 
 
 class Prefill(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,7 +33,7 @@ def default_configs() -> tuple[Prefill, ...]:
     as the terminal installs it on first use)."""
     with tempfile.TemporaryDirectory(prefix="jost-workbench-") as folder:
         store = ProfileStore(Path(folder))
-        sync_defaults(store, None)
+        ensure_defaults(store)
         return tuple(
             Prefill(
                 name=name,

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea, Tree
 
-from jost.terminal.profiles import (
+from jost.profiles.store import (
     KINDS,
     ProfileEntry,
     ProfileInvalid,

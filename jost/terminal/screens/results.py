@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from jost.terminal.files import atomic_write
+from jost.files import atomic_write
 from jost.terminal.output import result_csv, result_json
 from jost.terminal.tracked import TrackedJob
 from jost.terminal.widgets.charts import (

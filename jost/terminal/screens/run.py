@@ -16,8 +16,8 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, ProgressBa
 from textual.widgets.option_list import Option
 
 from jost.contracts import SimulationConfig
-from jost.terminal.hydrate import hydrate
-from jost.terminal.profiles import ProfileError
+from jost.profiles.hydrate import hydrate
+from jost.profiles.store import ProfileError
 from jost.terminal.tracked import TrackedJob
 
 

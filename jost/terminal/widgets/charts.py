@@ -13,8 +13,8 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from jost.contracts import ShardStats, SimulationConfig, Summary
+from jost.engine.bands import CountBand, count_bands
 from jost.engine.stats import ruin_formula, trip_ruin_formula
-from jost.terminal.output import CountBin, count_bins
 
 TRIP_BINS = 40
 BANKROLL_MULTIPLES = tuple(m / 4 for m in range(1, 17))
@@ -52,19 +52,19 @@ class Chart(Vertical):
         return plot
 
 
-def tick_label(b: CountBin) -> str:
+def tick_label(b: CountBand) -> str:
     """The bin's label, short enough for an axis: ``≤-6``, ``+3``, ``≥+10``."""
     return b.label.replace("<= ", "≤").replace(">= ", "≥")
 
 
 def _bars_by_count(
     chart: Chart,
-    bins: list[CountBin],
-    value: Callable[[CountBin], float],
+    bins: list[CountBand],
+    value: Callable[[CountBand], float],
     title: str,
     empty: str,
 ) -> None:
-    """A bar per bin of the by-count table (``count_bins``: the ends gather the counts
+    """A bar per bin of the by-count table (``count_bands``: the ends gather the counts
     beyond), labelled as the table labels them."""
     if not bins:
         chart.explain(empty)
@@ -80,7 +80,7 @@ def _bars_by_count(
 def show_ev_by_count(chart: Chart, summary: Summary) -> None:
     _bars_by_count(
         chart,
-        [b for b in count_bins(summary.by_true_count) if b.rounds],
+        [b for b in count_bands(summary.by_true_count) if b.rounds],
         lambda b: b.ev * 100,
         "EV per initial bet (%) by true count at the bet",
         "No count was kept in this game: there is no EV by true count.",
@@ -90,7 +90,7 @@ def show_ev_by_count(chart: Chart, summary: Summary) -> None:
 def show_frequency_by_count(chart: Chart, summary: Summary) -> None:
     _bars_by_count(
         chart,
-        count_bins(summary.by_true_count),
+        count_bands(summary.by_true_count),
         lambda b: b.frequency * 100,
         "Rounds dealt at each true count (%)",
         "No count was kept in this game: there are no count frequencies.",

@@ -44,7 +44,7 @@ from jost.contracts import (
     Table,
     error_at,
 )
-from jost.terminal.files import atomic_write
+from jost.files import atomic_write
 
 KINDS = ("rules", "strategy", "betting", "simulation", "chart", "count", "indices")
 Kind = Literal["rules", "strategy", "betting", "simulation", "chart", "count", "indices"]
@@ -320,7 +320,7 @@ class ProfileStore:
     def _check_refs(self, kind: str, name: str, document: Any) -> None:
         if kind not in ("strategy", "simulation"):
             return
-        from jost.terminal.hydrate import check_strategy, hydrate_profile  # imports this module
+        from jost.profiles.hydrate import check_strategy, hydrate_profile  # imports this module
 
         if kind == "strategy":
             check_strategy(self, name, document)

@@ -26,7 +26,7 @@ from jost.contracts import (
     Strategy,
 )
 from jost.engine.validate import ConfigRejected, check_runnable
-from jost.terminal.profiles import (
+from jost.profiles.store import (
     PLAYING_WORDS,
     ProfileError,
     ProfileInvalid,
