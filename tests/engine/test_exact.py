@@ -17,7 +17,7 @@ import msgspec
 import pytest
 
 from jost.contracts import UPCARDS, Chart, Rules, Strategy
-from jost.engine.charts import load_chart, resolve_playing
+from jost.engine.charts import load_chart
 from jost.engine.exact import (
     POST_SPLIT,
     POST_SPLIT_CONVENTIONS,
@@ -26,6 +26,7 @@ from jost.engine.exact import (
     derive_chart,
     hand_action_evs,
 )
+from jost.engine.playing import resolve_playing
 
 TOLERANCE_PP = 0.002
 """Percentage points: the issue's bar for matching published exact figures."""

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from jost.contracts import Rules
+from jost.engine.codes import SURRENDER_RULE
 from jost.engine.exact.dealer import dealer_tables
 from jost.engine.exact.hands import hand_lattice
 from jost.engine.exact.solver import (
@@ -17,7 +18,6 @@ from jost.engine.exact.solver import (
     DOUBLE_ANY,
     N_ACTIONS,
     N_PARAMS,
-    NO_ROW,
     P_DAS,
     P_DOUBLE,
     P_ENHC_ALL,
@@ -26,40 +26,15 @@ from jost.engine.exact.solver import (
     P_POST_SPLIT,
     P_RSA,
     P_SURRENDER,
-    SURRENDER_EARLY,
-    SURRENDER_LATE,
-    SURRENDER_NONE,
+    ChartArrays,
+    UpcardOut,
     solve_upcard,
 )
 
 _DOUBLE = {"any_two": DOUBLE_ANY, "9_to_11": DOUBLE_9_11, "10_to_11": DOUBLE_10_11}
-_SURRENDER = {"none": SURRENDER_NONE, "late": SURRENDER_LATE, "early": SURRENDER_EARLY}
 _BY_COST = (1, 2, 0, 3, 4, 5, 6, 7, 8, 9)
 """Upcards by decreasing work (the dealer draws most behind a 2), for the thread pool."""
 _WORKERS = max(1, min(os.cpu_count() or 1, 4))
-
-
-class ChartArrays(NamedTuple):
-    """A chart as integer codes, one column per upcard (index 0 = ace): rows indexed by total
-    (hard/soft) or pair rank index; surrender cells NO_ROW where the chart has no row."""
-
-    hard: np.ndarray
-    soft: np.ndarray
-    pairs: np.ndarray
-    sur_hard: np.ndarray
-    sur_soft: np.ndarray
-    sur_pairs: np.ndarray
-
-    @staticmethod
-    def empty() -> ChartArrays:
-        return ChartArrays(
-            np.zeros((10, 22), np.int64),
-            np.zeros((10, 22), np.int64),
-            np.zeros((10, 10), np.int64),
-            np.full((10, 22), NO_ROW, np.int64),
-            np.full((10, 22), NO_ROW, np.int64),
-            np.full((10, 10), NO_ROW, np.int64),
-        )
 
 
 class Pass(NamedTuple):
@@ -93,7 +68,7 @@ def rule_params(rules: Rules, post_split: int = 0) -> np.ndarray:
     params[P_MAX_HANDS] = rules.max_split_hands
     params[P_RSA] = rules.resplit_aces
     params[P_HSA] = rules.hit_split_aces
-    params[P_SURRENDER] = _SURRENDER[rules.surrender]
+    params[P_SURRENDER] = SURRENDER_RULE[rules.surrender]
     params[P_POST_SPLIT] = post_split
     return params
 
@@ -125,20 +100,13 @@ def run_pass(
         solve_upcard(
             rest,
             up,
-            *tables[up],
-            *lattice[:6],
+            tables[up],
+            lattice,
             params,
             pays,
             derive,
-            chart.hard[up],
-            chart.soft[up],
-            chart.pairs[up],
-            chart.sur_hard[up],
-            chart.sur_soft[up],
-            chart.sur_pairs[up],
-            actions[up],
-            hand_prob[up],
-            ev[up],
+            chart.column(up),
+            UpcardOut(actions[up], hand_prob[up], ev[up]),
         )
 
     # The kernel releases the GIL: upcards run in parallel on the machine's cores. The pool

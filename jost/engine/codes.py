@@ -1,0 +1,66 @@
+"""The integer codes the simulator's kernel and the exact analyzer's solver share: a chart's cells,
+the rules both read, and card ranks. Defined once so that a chart means the same to both.
+
+Charts are read cell by cell into these codes (``PLAY_CODE`` and its siblings): the kernel's
+strategy tables (``jost.engine.game``), its index plays (``jost.engine.counting``) and the
+analyzer's chart columns (``jost.engine.exact.charts``) all go through them.
+"""
+
+from __future__ import annotations
+
+from jost.contracts import RANKS
+
+# -- chart cells
+
+HIT, STAND, DOUBLE, DOUBLE_STAND = 0, 1, 2, 3
+"""Play codes of hard and soft cells: DOUBLE doubles where allowed, else hits; DOUBLE_STAND
+doubles where allowed, else stands (so ``code >= DOUBLE`` means "double if you may")."""
+NO_SPLIT, SPLIT, SPLIT_DAS = 0, 1, 2
+"""Pair codes: SPLIT_DAS splits only where doubling after a split is allowed."""
+NO_ROW, KEEP, SURRENDER = -1, 0, 1
+"""Surrender codes; NO_ROW: a pair without a surrender row of its own (its total's row
+decides)."""
+
+PLAY_CODE = {"H": HIT, "S": STAND, "D": DOUBLE, "Ds": DOUBLE_STAND}
+PAIR_CODE = {"N": NO_SPLIT, "P": SPLIT, "PD": SPLIT_DAS}
+SURRENDER_CODE = {"-": KEEP, "R": SURRENDER}
+PLAY_LABEL = {code: label for label, code in PLAY_CODE.items()}
+PAIR_LABEL = {code: label for label, code in PAIR_CODE.items()}
+
+# -- rules
+
+SURRENDER_NONE, SURRENDER_LATE, SURRENDER_EARLY = 0, 1, 2
+SURRENDER_RULE = {"none": SURRENDER_NONE, "late": SURRENDER_LATE, "early": SURRENDER_EARLY}
+"""``Rules.surrender`` as a code."""
+
+# -- ranks
+
+# A rank index r (0 = ace .. 9 = ten-valued) is the card of value r + 1, and RANKS[r] (from the
+# contracts: "A", "2".."10") its name in configs and charts. The analyzer writes hands in one
+# character a card ("T,6"): RANK_LETTERS[r].
+RANK_LETTERS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "T")
+"""Rank index -> the one-character name used in hands ("T,6"), shoes and tables."""
+
+__all__ = [
+    "DOUBLE",
+    "DOUBLE_STAND",
+    "HIT",
+    "KEEP",
+    "NO_ROW",
+    "NO_SPLIT",
+    "PAIR_CODE",
+    "PAIR_LABEL",
+    "PLAY_CODE",
+    "PLAY_LABEL",
+    "RANKS",
+    "RANK_LETTERS",
+    "SPLIT",
+    "SPLIT_DAS",
+    "STAND",
+    "SURRENDER",
+    "SURRENDER_CODE",
+    "SURRENDER_EARLY",
+    "SURRENDER_LATE",
+    "SURRENDER_NONE",
+    "SURRENDER_RULE",
+]
