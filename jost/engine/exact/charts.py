@@ -1,4 +1,5 @@
-"""Charts to and from the solver's integer codes, and the tables players read."""
+"""Charts to and from the solver's arrays of codes (``jost.engine.codes``), and the tables players
+read."""
 
 from __future__ import annotations
 
