@@ -4,6 +4,9 @@ the rules both read, and card ranks. Defined once so that a chart means the same
 Charts are read cell by cell into these codes (``PLAY_CODE`` and its siblings): the kernel's
 strategy tables (``jost.engine.game``), its index plays (``jost.engine.counting``) and the
 analyzer's chart columns (``jost.engine.exact.charts``) all go through them.
+
+The kernel and the solver compile these values in; numba's on-disk cache is keyed on their own
+files, so a change of a value here wants the cache cleared (``__pycache__/*.nbi``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,12 @@ are taken whenever allowed. What differs is the play of the split hands in compo
 EVs: optimal for each ``k`` (``PS_PER_LEVEL``), the play optimal for the same cards before any
 split (``PS_PRE_SPLIT``), or the play optimal for the first split (``k = 1``) at every level
 (``PS_FIRST_SPLIT``). Chart play (``ev_basic``) is the chart's whatever the convention.
+
+``solve_upcard`` is its phases in order, each a helper inlined into it and passing its arrays
+as NamedTuples: the split contexts, the entries (hand and context), the dealer's rows, the
+moves between entries, the composition-dependent values, the play of split hands and their
+draws, the two-card hands, then the chart (valued, or improved pass by pass until it holds)
+and its EV.
 """
 
 from __future__ import annotations
