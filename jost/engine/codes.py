@@ -29,6 +29,10 @@ PAIR_CODE = {"N": NO_SPLIT, "P": SPLIT, "PD": SPLIT_DAS}
 SURRENDER_CODE = {"-": KEEP, "R": SURRENDER}
 PLAY_LABEL = {code: label for label, code in PLAY_CODE.items()}
 PAIR_LABEL = {code: label for label, code in PAIR_CODE.items()}
+PLAY_OPPOSITE = {HIT: STAND, STAND: HIT, DOUBLE: HIT, DOUBLE_STAND: STAND}
+PAIR_OPPOSITE = {SPLIT: NO_SPLIT, NO_SPLIT: SPLIT, SPLIT_DAS: NO_SPLIT}
+"""The other side of an index play whose action is the chart's own play: the play it turns
+into on the far side of its index."""
 
 # -- rules
 
@@ -53,8 +57,10 @@ __all__ = [
     "NO_SPLIT",
     "PAIR_CODE",
     "PAIR_LABEL",
+    "PAIR_OPPOSITE",
     "PLAY_CODE",
     "PLAY_LABEL",
+    "PLAY_OPPOSITE",
     "RANKS",
     "RANK_LETTERS",
     "SPLIT",

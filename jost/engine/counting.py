@@ -20,17 +20,12 @@ from jost.contracts import (
 from jost.engine import kernel as k
 from jost.engine.cards import card_value
 from jost.engine.codes import (
-    DOUBLE,
-    DOUBLE_STAND,
-    HIT,
     KEEP,
     NO_ROW,
-    NO_SPLIT,
     PAIR_CODE,
+    PAIR_OPPOSITE,
     PLAY_CODE,
-    SPLIT,
-    SPLIT_DAS,
-    STAND,
+    PLAY_OPPOSITE,
     SURRENDER,
 )
 from jost.engine.errors import ConfigRejected
@@ -163,10 +158,6 @@ def build_bets(config: SimulationConfig, counting: Counting | None) -> Bets:
     return Bets(ticks, per_bin, int(per_bin[0]) if counting is None else 0)
 
 
-_PLAY_OPPOSITE = {HIT: STAND, STAND: HIT, DOUBLE: HIT, DOUBLE_STAND: STAND}
-_PAIR_OPPOSITE = {SPLIT: NO_SPLIT, NO_SPLIT: SPLIT, SPLIT_DAS: NO_SPLIT}
-
-
 def build_deviations(plays: list[IndexPlay], tab: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     """The index-play table ``dev`` and the insurance (mode, count). ``tab`` (the chart's
     tables) gives each play's other side: the chart's play where it differs from the index
@@ -198,11 +189,11 @@ def build_deviations(plays: list[IndexPlay], tab: np.ndarray) -> tuple[np.ndarra
             plane = k.T_PAIR
             action = PAIR_CODE[play.action]
             chart = int(tab[plane, row, up])
-            otherwise = chart if chart != action else _PAIR_OPPOSITE[action]
+            otherwise = chart if chart != action else PAIR_OPPOSITE[action]
         else:
             plane = k.T_HARD if kind == "hard" else k.T_SOFT
             action = PLAY_CODE[play.action]
             chart = int(tab[plane, row, up])
-            otherwise = chart if chart != action else _PLAY_OPPOSITE[action]
+            otherwise = chart if chart != action else PLAY_OPPOSITE[action]
         dev[plane, row, up] = (mode, at, action, otherwise)
     return dev, insurance
