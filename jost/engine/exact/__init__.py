@@ -220,8 +220,9 @@ def _post_split_code(post_split: str) -> int:
 def analyze(rules: Rules, shoe: ShoeInput = None, *, post_split: str = POST_SPLIT) -> ExactResult:
     """The full analysis of ``rules`` drawing from ``shoe`` (counts per rank A, 2..9, T as a
     sequence of 10 or a mapping; default the full shoe), split hands played by the
-    ``post_split`` convention in composition-dependent values. Raises ValueError for a bad
-    shoe or an unknown convention."""
+    ``post_split`` convention in composition-dependent values. Raises ``ConfigRejected``
+    (naming ``$.shoe`` or ``$.shoe.<rank>``) for a bad shoe, ValueError for an unknown
+    convention (an argument, not part of a config)."""
     code = _post_split_code(post_split)
     counts = check_shoe(shoe, rules)
     result = run_pass(rules, counts, None, code)
