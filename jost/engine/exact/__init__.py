@@ -172,7 +172,7 @@ def _dealer(rules: Rules, shoe: np.ndarray) -> dict[str, dict[str, float]]:
         rest[up] -= 1
         table = tables[up]
         out = np.zeros(N_OUTCOMES)
-        dealer_joint(rest, *table, np.empty(len(table.parent)), np.empty(32), out)
+        dealer_joint(rest, table, np.empty(len(table.parent)), np.empty(32), out)
         probs = dict(zip(OUTCOMES, (float(x) for x in out), strict=True))
         if rules.hole_card == "peek":
             no_bj = 1.0 - probs.pop("blackjack")

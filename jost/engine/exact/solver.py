@@ -403,11 +403,7 @@ def _dealer_rows(
                 counts_b[r, b] = shoe[r] - lat.counts[i, r]
             if en.ctx[e] > 0:
                 counts_b[cx.pair[en.ctx[e]], b] -= cx.k[en.ctx[e]]
-        dealer_joint_batch(
-            counts_b, nb, dealer.parent, dealer.rank, dealer.off, dealer.size, dealer.weight,
-            dealer.t_start, dealer.t_card, dealer.t_mult, dealer.t_out, val, inv_ff, base_b,
-            out_b,
-        )  # fmt: skip
+        dealer_joint_batch(counts_b, nb, dealer, val, inv_ff, base_b, out_b)
         for b in range(nb):
             for o in range(N_OUTCOMES):
                 dd[s0 + b, o] = out_b[o, b]
