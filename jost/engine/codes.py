@@ -11,6 +11,8 @@ files, so a change of a value here wants the cache cleared (``__pycache__/*.nbi`
 
 from __future__ import annotations
 
+import numpy as np
+
 from jost.contracts import RANKS
 
 # -- chart cells
@@ -40,6 +42,22 @@ SURRENDER_NONE, SURRENDER_LATE, SURRENDER_EARLY = 0, 1, 2
 SURRENDER_RULE = {"none": SURRENDER_NONE, "late": SURRENDER_LATE, "early": SURRENDER_EARLY}
 """``Rules.surrender`` as a code."""
 
+DOUBLE_TABLE_SHAPE = (22, 2)
+
+
+def double_table(rule: str) -> np.ndarray:
+    """Which two-card hands may double under ``Rules.double``: ``[value, soft]`` (a soft
+    hand's value counts its ace as 11), 1 where it may. Any two cards, or only hard 9-11 or
+    10-11: restricted doubling counts hard totals, and soft hands then cannot double."""
+    table = np.zeros(DOUBLE_TABLE_SHAPE, np.int8)
+    if rule == "any_two":
+        table[:, :] = 1
+    else:
+        low = 9 if rule == "9_to_11" else 10
+        table[low:12, 0] = 1
+    return table
+
+
 # -- ranks
 
 # A rank index r (0 = ace .. 9 = ten-valued) is the card of value r + 1, and RANKS[r] (from the
@@ -51,6 +69,7 @@ RANK_LETTERS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "T")
 __all__ = [
     "DOUBLE",
     "DOUBLE_STAND",
+    "DOUBLE_TABLE_SHAPE",
     "HIT",
     "KEEP",
     "NO_ROW",
@@ -72,4 +91,5 @@ __all__ = [
     "SURRENDER_LATE",
     "SURRENDER_NONE",
     "SURRENDER_RULE",
+    "double_table",
 ]

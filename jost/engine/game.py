@@ -13,7 +13,14 @@ from jost.contracts import UPCARDS, Chart, Rules, SimulationConfig
 from jost.engine import kernel as k
 from jost.engine.cards import card_value
 from jost.engine.charts import surrender_table
-from jost.engine.codes import NO_ROW, PAIR_CODE, PLAY_CODE, SURRENDER_CODE, SURRENDER_RULE
+from jost.engine.codes import (
+    NO_ROW,
+    PAIR_CODE,
+    PLAY_CODE,
+    SURRENDER_CODE,
+    SURRENDER_RULE,
+    double_table,
+)
 from jost.engine.counting import (
     build_bets,
     build_counting,
@@ -124,13 +131,7 @@ def build_tables(chart: Chart, rules: Rules) -> np.ndarray:
         for row, cells in surrender.pairs.items():
             _fill(tab[k.T_SURR_PAIR, card_value(row)], cells, SURRENDER_CODE)
 
-    # Doubling is restricted by hard total; soft hands double only under "any_two".
-    ok = tab[k.T_DOUBLE_OK]
-    if rules.double == "any_two":
-        ok[:, :] = 1
-    else:
-        low = 9 if rules.double == "9_to_11" else 10
-        ok[low:12, 0] = 1
+    tab[k.T_DOUBLE_OK, :, :2] = double_table(rules.double)
     return tab
 
 

@@ -9,17 +9,13 @@ from typing import NamedTuple
 import numpy as np
 
 from jost.contracts import Rules
-from jost.engine.codes import SURRENDER_RULE
+from jost.engine.codes import SURRENDER_RULE, double_table
 from jost.engine.exact.dealer import dealer_tables
 from jost.engine.exact.hands import hand_lattice
 from jost.engine.exact.solver import (
-    DOUBLE_9_11,
-    DOUBLE_10_11,
-    DOUBLE_ANY,
     N_ACTIONS,
     N_PARAMS,
     P_DAS,
-    P_DOUBLE,
     P_ENHC_ALL,
     P_HSA,
     P_MAX_HANDS,
@@ -31,7 +27,6 @@ from jost.engine.exact.solver import (
     solve_upcard,
 )
 
-_DOUBLE = {"any_two": DOUBLE_ANY, "9_to_11": DOUBLE_9_11, "10_to_11": DOUBLE_10_11}
 _BY_COST = (1, 2, 0, 3, 4, 5, 6, 7, 8, 9)
 """Upcards by decreasing work (the dealer draws most behind a 2), for the thread pool."""
 _WORKERS = max(1, min(os.cpu_count() or 1, 4))
@@ -63,7 +58,6 @@ def rule_params(rules: Rules, post_split: int = 0) -> np.ndarray:
     """The rules (and the post-split convention, a solver ``PS_*`` code) as solver params."""
     params = np.zeros(N_PARAMS, np.int64)
     params[P_ENHC_ALL] = rules.hole_card == "enhc_all"
-    params[P_DOUBLE] = _DOUBLE[rules.double]
     params[P_DAS] = rules.double_after_split
     params[P_MAX_HANDS] = rules.max_split_hands
     params[P_RSA] = rules.resplit_aces
@@ -85,6 +79,7 @@ def run_pass(
     lattice = hand_lattice(tuple(int(c) for c in shoe))
     tables = dealer_tables(rules.dealer_hits_soft_17)
     params = rule_params(rules, post_split)
+    double_ok = double_table(rules.double)
     total = int(shoe.sum())
     actions = np.full((10, 10, 10, N_ACTIONS), np.nan)
     hand_prob = np.zeros((10, 10, 10))
@@ -103,6 +98,7 @@ def run_pass(
             tables[up],
             lattice,
             params,
+            double_ok,
             pays,
             derive,
             chart.column(up),

@@ -48,11 +48,9 @@ from jost.engine.exact.dealer import BATCH, MAX_DRAW, N_OUTCOMES, DealerTable, d
 from jost.engine.exact.hands import HandLattice
 
 # params indices.
-P_ENHC_ALL, P_DOUBLE, P_DAS, P_MAX_HANDS, P_RSA, P_HSA, P_SURRENDER = 0, 1, 2, 3, 4, 5, 6
-P_POST_SPLIT = 7
-N_PARAMS = 8
+P_ENHC_ALL, P_DAS, P_MAX_HANDS, P_RSA, P_HSA, P_SURRENDER, P_POST_SPLIT = 0, 1, 2, 3, 4, 5, 6
+N_PARAMS = 7
 PS_PER_LEVEL, PS_PRE_SPLIT, PS_FIRST_SPLIT = 0, 1, 2
-DOUBLE_ANY, DOUBLE_9_11, DOUBLE_10_11 = 0, 1, 2
 
 # Columns of the per-hand action table (what each action is worth; chart codes are
 # jost.engine.codes').
@@ -185,17 +183,6 @@ def _stand(dd: np.ndarray, total: int, enhc_all: bool) -> float:
     if enhc_all:
         v -= dd[6]
     return v
-
-
-@njit(cache=True, nogil=True)
-def _double_ok(rule: int, hard: int, soft: bool) -> bool:
-    if rule == DOUBLE_ANY:
-        return True
-    if soft:
-        return False
-    if rule == DOUBLE_9_11:
-        return 9 <= hard <= 11
-    return 10 <= hard <= 11
 
 
 @njit(cache=True, nogil=True)
@@ -415,13 +402,13 @@ def _moves(
     shoe: np.ndarray,
     bj: int,
     params: np.ndarray,
+    double_ok: np.ndarray,
     lat: HandLattice,
     cx: Contexts,
     en: Entries,
     dd: np.ndarray,
 ) -> Moves:
     enhc_all = params[P_ENHC_ALL] == 1
-    dbl_rule = params[P_DOUBLE]
     das = params[P_DAS] == 1
     hsa = params[P_HSA] == 1
     n_total = 0
@@ -463,7 +450,7 @@ def _moves(
             if c > 0 and p == 0 and not hsa:
                 hold[e] = True
             else:
-                ok = _double_ok(dbl_rule, lat.hard[i], soft)
+                ok = double_ok[total, 1 if soft else 0] != 0
                 dbl_ok[e] = ok and (c == 0 or das)
     return Moves(e_child, e_prob, e_bust, stand, dbl_ok, hold)
 
@@ -853,13 +840,15 @@ def solve_upcard(
     dealer: DealerTable,
     lat: HandLattice,
     params: np.ndarray,
+    double_ok: np.ndarray,
     pays: float,
     derive: bool,
     chart: ChartArrays,
     out: UpcardOut,
 ) -> None:
     """Analyse upcard ``up`` (rank index) drawing from ``shoe`` (the upcard removed), with the
-    dealer's table for the upcard and the hand lattice of the shoe.
+    dealer's table for the upcard, the hand lattice of the shoe, the rules (``params``, and
+    ``double_ok``, ``jost.engine.codes.double_table``).
 
     Fills ``out.actions[a, b]`` (round values of each action for the two-card hand of rank
     indices a <= b, NaN where not available), ``out.prob[a, b]`` (probability of the hand given
@@ -880,7 +869,7 @@ def solve_upcard(
     cx = _contexts(shoe, params)
     en = _entries(shoe, lat, cx)
     dd = _dealer_rows(shoe, dealer, lat, cx, en)
-    mv = _moves(shoe, bj, params, lat, cx, en, dd)
+    mv = _moves(shoe, bj, params, double_ok, lat, cx, en, dd)
 
     # Composition-dependent play.
     v = _best_values(mv)
