@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "jost.cli.exact",
     "jost.cli.profiles",
     "jost.cli.client_commands",
+    "jost.cli.tokens",
     "jost.cli.terminal_app",
 )
 

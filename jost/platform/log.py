@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from confluent_kafka import KafkaException, Producer
 
-from jost.contracts import Event, ShardRequested
+from jost.contracts import Event, ShardRequested, TokenEvent, TokenIssued, TokenRevoked
 from jost.platform.events import encode
 from jost.platform.settings import Topics
 
@@ -87,10 +87,10 @@ class EventLog:
             futures.append(future)
         return [f.result(timeout) for f in futures]
 
-    def append_blocking(self, event: Event, timeout: float = 60.0) -> Appended:
+    def append_blocking(self, event: Event | TokenEvent, timeout: float = 60.0) -> Appended:
         """``append`` for a thread outside the event loop."""
         return self._send_many_blocking(
-            self.topics.events, [(event.job_id, encode(event))], timeout
+            self.topics.events, [(log_key(event), encode(event))], timeout
         )[0]
 
     def request_shards_blocking(
@@ -100,9 +100,9 @@ class EventLog:
             self.topics.shards, [(shard_key(r), encode(r)) for r in requests], timeout
         )
 
-    async def append(self, event: Event) -> Appended:
-        """Append one fact to ``jost.events``, keyed by its job so a job's facts stay ordered."""
-        return await self._send(self.topics.events, event.job_id, encode(event))
+    async def append(self, event: Event | TokenEvent) -> Appended:
+        """Append one fact to ``jost.events``, keyed so a job's (a token's) facts stay ordered."""
+        return await self._send(self.topics.events, log_key(event), encode(event))
 
     def close(self, timeout: float = 10.0) -> None:
         self._producer.flush(timeout)
@@ -111,6 +111,25 @@ class EventLog:
         # Destroyed now, not when collected: a producer left behind logs its disconnect when
         # the embedded broker stops.
         del self._producer
+
+
+_TOKEN_KEY = "token/"
+
+
+def token_key(name: str) -> str:
+    """The log's key for a token's facts (never a job's: job ids are uuids)."""
+    return _TOKEN_KEY + name
+
+
+def is_token_key(key: bytes | None) -> bool:
+    return key is not None and key.startswith(_TOKEN_KEY.encode())
+
+
+def log_key(event: Event | TokenEvent) -> str:
+    """A job's facts are keyed by the job, a token's by its name: each one's stay ordered."""
+    if isinstance(event, TokenIssued | TokenRevoked):
+        return token_key(event.name)
+    return event.job_id
 
 
 def shard_key(request: ShardRequested) -> str:

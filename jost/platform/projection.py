@@ -27,12 +27,15 @@ from jost.contracts import (
     JobSubmitted,
     ShardCompleted,
     ShardFailed,
+    TokenEvent,
+    TokenIssued,
+    TokenRevoked,
 )
 from jost.platform.events import encode
 from jost.platform.lifecycle import ENDING, TERMINAL, sql_list
 from jost.platform.migrations import migrate
 
-TABLES = ("jobs", "shards", "events", "results")
+TABLES = ("jobs", "shards", "events", "results", "tokens")
 """The tables the fold writes: a replay of the log gives them equal, row for row."""
 
 
@@ -73,7 +76,10 @@ class Projection:
             self._con.execute("SET allocator_background_threads = true")
             self._con.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
-        self._decoder = msgspec.json.Decoder(Event)
+        self._decoder = msgspec.json.Decoder(Event | TokenEvent)
+        self.tokens_version = 0
+        """Counts the changes to the token tables (intake and fold) this process made: the
+        only writer of the file, so a reader that saw the same count sees the same tokens."""
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._con.cursor()
@@ -148,6 +154,33 @@ class Projection:
                 [event.job_id, utc_naive(event.at), encode(event).decode()],
             )
 
+    def record_token(self, fact: TokenEvent) -> bool:
+        """Record a token fact the API accepts, before its answer and its append (what makes
+        it effective at once, and what a restart restores). False when it was recorded
+        before, or, for an issue, when the name is taken (recorded here or folded from the
+        log)."""
+        with self._lock:
+            cur = self._con.cursor()
+            if isinstance(fact, TokenIssued):
+                taken = cur.execute("SELECT 1 FROM tokens WHERE name = ?", [fact.name]).fetchall()
+                if taken:
+                    return False
+            inserted = cur.execute(
+                "INSERT INTO token_intake VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                "RETURNING event_id",
+                [fact.event_id, fact.name, type(fact).__name__, utc_naive(fact.at), _json(fact)],
+            ).fetchall()
+            self.tokens_version += 1
+            return bool(inserted)
+
+    def forget_token(self, fact: TokenIssued) -> None:
+        """Undo ``record_token`` of an issue the log refused: its key was never shown."""
+        with self._lock:
+            self._con.cursor().execute(
+                "DELETE FROM token_intake WHERE event_id = ?", [fact.event_id]
+            )
+            self.tokens_version += 1
+
     def apply(self, records: Iterable[Record]) -> int:
         """Fold a batch in one transaction; returns how many new events it applied. Records
         that do not decode as events are skipped (their offsets still advance): the log is
@@ -169,6 +202,11 @@ class Projection:
             cur.execute("BEGIN TRANSACTION")
             try:
                 new = _archive(cur, batch)
+                if tokens := [
+                    b.event for b in new if isinstance(b.event, TokenIssued | TokenRevoked)
+                ]:
+                    _fold_tokens(cur, tokens)
+                    new = [b for b in new if not isinstance(b.event, TokenIssued | TokenRevoked)]
                 for run in _canonical_runs(new):
                     _fold_batch(cur, run)
                 if next_offsets:
@@ -187,11 +225,13 @@ class Projection:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-        return len(new)
+            if tokens:  # after the commit: a reader of the new count sees the new rows
+                self.tokens_version += 1
+        return len(new) + len(tokens)
 
 
 class _Logged(NamedTuple):
-    event: Event
+    event: Event | TokenEvent
     partition: int
     offset: int
     raw: bytes
@@ -221,7 +261,7 @@ def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logg
         "unnest(?::BIGINT[]))",
         [
             [b.event.event_id for b in new],
-            [b.event.job_id for b in new],
+            [getattr(b.event, "job_id", None) for b in new],  # a token's fact has no job
             [type(b.event).__name__ for b in new],
             [getattr(b.event, "shard_index", None) for b in new],
             [b.partition for b in new],
@@ -393,3 +433,29 @@ def _fold_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> None:
                     [_json(e.stats) for e in results],
                 ],
             )
+
+
+def _fold_tokens(cur: duckdb.DuckDBPyConnection, facts: list[TokenIssued | TokenRevoked]) -> None:
+    """The token facts of a batch, in log order: the first issue of a name stands (a name is
+    issued once; the intake refuses a second), the first revocation stamps it. A token's facts
+    share a key, so its revocation never comes before its issue."""
+    issued = [f for f in facts if isinstance(f, TokenIssued)]
+    revoked = [f for f in facts if isinstance(f, TokenRevoked)]
+    if issued:
+        cur.execute(
+            "INSERT INTO tokens SELECT * FROM (SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+            "unnest(?::BOOLEAN[]), unnest(?::TIMESTAMP[]), NULL::TIMESTAMP) ON CONFLICT DO NOTHING",
+            [
+                [f.name for f in issued],
+                [f.digest for f in issued],
+                [f.admin for f in issued],
+                [utc_naive(f.at) for f in issued],
+            ],
+        )
+    if revoked:
+        cur.execute(
+            "UPDATE tokens SET revoked_at = r.ts FROM (SELECT unnest(?::VARCHAR[]) AS name, "
+            "unnest(?::TIMESTAMP[]) AS ts) AS r WHERE tokens.name = r.name AND "
+            "tokens.revoked_at IS NULL",
+            [[f.name for f in revoked], [utc_naive(f.at) for f in revoked]],
+        )

@@ -1,5 +1,6 @@
-"""Where the platform finds its broker, data and tokens. Read from the environment and the
-command line; the service keeps no user records, only the tokens it is configured with."""
+"""Where the platform finds its broker, data and configured tokens. Read from the environment
+and the command line; the tokens an admin issues while the platform runs are facts in the log
+(``jost.platform.tokens``)."""
 
 from __future__ import annotations
 
@@ -23,14 +24,30 @@ class Topics(Struct, frozen=True, kw_only=True):
     """Upper bound on the engine workers that can share the work at once."""
 
 
+def key_digest(key: str) -> str:
+    """A token's key as the platform keeps it: its hex sha256 (the key is 256 random bits or
+    a configured secret, so the digest gives nothing away)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def owner_of(digest: str) -> str:
+    """What the log records as a job's owner: the start of the key's digest."""
+    return digest[:32]
+
+
 class Token(Struct, frozen=True, kw_only=True):
+    """A configured token (``JOST_TOKEN``, ``JOST_USER_TOKENS``)."""
+
     key: str
     admin: bool = False
 
     @property
+    def digest(self) -> str:
+        return key_digest(self.key)
+
+    @property
     def owner(self) -> str:
-        """What the log records as a job's owner: a digest, so the log never holds a key."""
-        return hashlib.sha256(self.key.encode()).hexdigest()[:32]
+        return owner_of(self.digest)
 
 
 def default_data_dir() -> Path:

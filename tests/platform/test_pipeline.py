@@ -18,6 +18,7 @@ from jost.cli.platform import JOST_COMMAND
 from jost.contracts import Event, JobResult
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.log import EventLog
+from jost.platform.projection import TABLES
 from jost.platform.settings import Topics
 
 
@@ -97,11 +98,11 @@ def test_job_completes_over_http_equal_to_local_engine_and_replays(
     replayed = replay("replay.duckdb", "--compare", str(api.db_path))
     print(replayed.stdout, replayed.stderr)
     assert replayed.returncode == 0
-    for table in ("jobs", "shards", "events", "results"):
+    for table in TABLES:
         assert f"{table:8} equal" in replayed.stdout
     archived = replay("archive.duckdb", "--from-archive", str(api.db_path))
     assert archived.returncode == 0, archived.stdout + archived.stderr
-    assert archived.stdout.count("equal") == 4
+    assert archived.stdout.count("equal") == len(TABLES)
 
 
 def test_worker_killed_mid_shard_job_completes_with_same_result(

@@ -188,7 +188,13 @@ def test_compare_notices_a_difference(broker: EmbeddedBroker, tmp_path: Path):
     full.close()
     partial.close()
     result = compare(tmp_path / "a.duckdb", tmp_path / "b.duckdb")
-    assert result == {"jobs": False, "shards": True, "events": False, "results": False}
+    assert result == {
+        "jobs": False,
+        "shards": True,
+        "events": False,
+        "results": False,
+        "tokens": True,
+    }
 
 
 def test_each_embedded_log_has_an_identity_of_its_own():

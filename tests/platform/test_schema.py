@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 EXAMPLES = 12
-"""Per operation and mode: 10 operations, positive and negative, about 240 requests."""
+"""Per operation and mode: 14 operations, positive and negative, about 330 requests."""
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -124,6 +124,10 @@ def test_schema_documents_problems_and_the_token(api: ApiServer) -> None:
         "POST /api/exact": [200, 400, 401, 413, 422],
         "GET /api/defaults": [200],
         "GET /api/health": [200, 503],
+        "POST /api/tokens": [201, 400, 401, 403, 409, 413, 503],
+        "GET /api/tokens": [200, 401, 403],
+        "DELETE /api/tokens/{name}": [200, 400, 401, 403, 404, 503],
+        "POST /api/tokens/{name}/revoke": [200, 400, 401, 403, 404, 413, 503],
     }
     # The page reads offline: plain HTML, nothing loaded from elsewhere, a link to the JSON.
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -1,8 +1,8 @@
 """An independent reference implementation of the game ``jost simulate`` plays.
 
 Written from the documented conventions only (README "Simulating" / "Counting and betting",
-the field names of ``jost/contracts.py`` and the JSON data under ``jost/defaults/``), in plain
-Python, without importing ``jost``: a second opinion to check the engine against. Clarity
+the field names of ``jost/contracts/config.py`` and the JSON data under ``jost/defaults/``), in
+plain Python, without importing ``jost``: a second opinion to check the engine against. Clarity
 first: ints for cards, a list shoe popped from the end, exact integer arithmetic for counts.
 
 Entry point: :func:`play` plays ``rounds`` rounds of a config dict (the JSON ``jost simulate``
@@ -23,7 +23,7 @@ from typing import Any
 DEFAULTS = Path(__file__).resolve().parents[2] / "jost" / "defaults"
 
 RULE_DEFAULTS: dict[str, Any] = {
-    # jost/contracts.py, struct Rules
+    # jost/contracts/config.py, struct Rules
     "decks": 6,
     "dealer_hits_soft_17": False,
     "blackjack_pays": 1.5,

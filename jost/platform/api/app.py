@@ -20,6 +20,7 @@ from jost.platform.api.meta import SqlController, health
 from jost.platform.api.openapi import ChartSchemas, RoutesPage, document_problems
 from jost.platform.api.problems import problem_handler
 from jost.platform.api.services import ApiSettings, Services
+from jost.platform.api.tokens import TokensController
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,14 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             services.close()
 
     return Litestar(
-        route_handlers=[JobsController, SqlController, ExactController, defaults, health],
+        route_handlers=[
+            JobsController,
+            SqlController,
+            ExactController,
+            TokensController,
+            defaults,
+            health,
+        ],
         lifespan=[lifespan],
         on_startup=[document_problems],
         # In this order, on every route: the token first, then the body (its size and depth),

@@ -1,5 +1,6 @@
-"""Token authentication: ``Authorization: Token <key>`` or ``Bearer <key>``. Tokens are
-configured (``JOST_TOKEN``, ``JOST_USER_TOKENS``), never stored per user.
+"""Token authentication: ``Authorization: Token <key>`` or ``Bearer <key>``. The keys are the
+configured ones (``JOST_TOKEN``, ``JOST_USER_TOKENS``) and those an admin issued and did not
+revoke (``jost.platform.tokens``: the registry, asked on every request).
 
 A route is authenticated when its handler (or its controller) provides the ``principal``
 dependency (``Provide(principal_dependency)``); a route whose ``opt`` has ``admin_only`` needs
@@ -9,23 +10,16 @@ is answered 401 (403 for a player on an admin route) whatever its body holds."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from litestar.connection import ASGIConnection, Request
 from litestar.handlers import BaseRouteHandler
-from msgspec import Struct
 
 from jost.platform.api.problems import Problem
-from jost.platform.settings import Token
+from jost.platform.tokens import Principal, TokenRegistry
 
 
-class Principal(Struct, frozen=True):
-    owner: str
-    admin: bool
-
-
-def authenticate(tokens: list[Token], header: str | None) -> Principal:
+def authenticate(tokens: TokenRegistry, header: str | None) -> Principal:
     if not header:
         raise Problem(
             401,
@@ -41,12 +35,10 @@ def authenticate(tokens: list[Token], header: str | None) -> Principal:
             field="Authorization",
             slug="unauthenticated",
         )
-    key = key.strip()
-    for token in tokens:
-        # Constant-time comparison: response timing does not leak how much of a key matched.
-        if hmac.compare_digest(token.key.encode(), key.encode()):
-            return Principal(owner=token.owner, admin=token.admin)
-    raise Problem(401, "unknown token", field="Authorization", slug="unauthenticated")
+    principal = tokens.principal(key.strip())
+    if principal is None:  # never issued, or revoked: the same answer
+        raise Problem(401, "unknown token", field="Authorization", slug="unauthenticated")
+    return principal
 
 
 ADMIN_ONLY = "admin_only"

@@ -111,8 +111,9 @@ TOKEN_SCHEMES = {
         type="apiKey",
         name="Authorization",
         security_scheme_in="header",
-        description="`Authorization: Token <key>`: the admin token (JOST_TOKEN) or a "
-        "player's (JOST_USER_TOKENS).",
+        description="`Authorization: Token <key>`: the admin token (JOST_TOKEN), a "
+        "player's (JOST_USER_TOKENS), or one issued by an admin (`POST /api/tokens/`) and not "
+        "revoked.",
     ),
     "bearer": SecurityScheme(
         type="http", scheme="bearer", description="The same keys as `Bearer <key>`."
@@ -126,6 +127,11 @@ _COMMON = {
     401: "No token, or an unknown one.",
     403: "The token may not do this.",
     413: "The body is larger than the limit.",
+}
+
+_REVOKE_PROBLEMS = {
+    404: "No token of this name.",
+    503: "The event log did not accept the revocation (in force on this API already); try again.",
 }
 
 ROUTE_PROBLEMS: dict[tuple[str, str], dict[int, str]] = {
@@ -150,6 +156,12 @@ ROUTE_PROBLEMS: dict[tuple[str, str], dict[int, str]] = {
         422: "The query needs more memory than the API allows it.",
     },
     ("POST", "/api/exact"): {422: "The analyzer refuses these rules or this shoe."},
+    ("POST", "/api/tokens"): {
+        409: "A token of this name exists (a revoked token keeps its name).",
+        503: "The event log did not accept the token; nothing was issued.",
+    },
+    ("DELETE", "/api/tokens/{name}"): _REVOKE_PROBLEMS,
+    ("POST", "/api/tokens/{name}/revoke"): _REVOKE_PROBLEMS,
     ("GET", "/api/health"): {503: "The projector stopped."},
 }
 """What each route answers beyond the errors every route of its kind can give (those are

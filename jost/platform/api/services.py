@@ -12,12 +12,15 @@ from jost.platform.log import EventLog
 from jost.platform.projection import Projection
 from jost.platform.projector import Projector
 from jost.platform.settings import DB_NAME, Token, Topics, default_data_dir, tokens_from_env
+from jost.platform.tokens import TokenRegistry
 
 
 class ApiSettings(Struct, frozen=True, kw_only=True):
     bootstrap: str
     data_dir: Path
     tokens: list[Token]
+    """The configured tokens; those issued while the platform runs are in its file and log
+    (``Services.tokens``, the registry of both)."""
     topics: Topics = Topics()
     read_your_writes_seconds: float = 3.0
     """How long a write waits for the projection to show it before answering anyway."""
@@ -46,9 +49,9 @@ class Services:
     def __init__(self, settings: ApiSettings) -> None:
         lifeline.watch()
         self.settings = settings
-        self.tokens = settings.tokens
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.projection = Projection(settings.db_path, lock_down=True)
+        self.tokens = TokenRegistry(settings.tokens, self.projection)
         self.projector = Projector(
             self.projection, settings.bootstrap, settings.topics.events, exit_on_error=True
         ).start()

@@ -40,7 +40,7 @@ from jost.engine.validate import check_runnable
 from jost.platform.consumers.groups import COORDINATOR_GROUP, GroupTiming
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import JobFold
-from jost.platform.log import EventLog
+from jost.platform.log import EventLog, is_token_key
 from jost.platform.loop import Loop
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,8 @@ class Coordinator(Loop):
         try:
             event = decode_event(msg.value())
         except msgspec.DecodeError as exc:
-            log.warning("coordinator: skipping undecodable message: %s", exc)
+            if not is_token_key(msg.key()):  # a token's facts share the log: not a job's
+                log.warning("coordinator: skipping undecodable message: %s", exc)
         else:
             self._fold(part, event)
         self._maybe_live(part)

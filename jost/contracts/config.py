@@ -1,6 +1,5 @@
-"""Every msgspec Struct that crosses a process boundary: the simulation config, the engine's
-result summary, and (later) the platform's events and API bodies. One vocabulary for the engine,
-the platform and the terminal.
+"""The simulation config: rules, strategy (chart, count, deviations), betting, table,
+bankroll; and a ready-made profile. Everything a run needs, decoded strictly.
 
 Validation that a type alone cannot express lives in ``__post_init__``: msgspec turns the
 ``ValueError`` raised there into a ``ValidationError`` carrying the path of the struct at fault
@@ -10,11 +9,12 @@ Validation that a type alone cannot express lives in ``__post_init__``: msgspec 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import Meta
+
+from jost.contracts.base import Inbound
 
 UPCARDS = ("2", "3", "4", "5", "6", "7", "8", "9", "10", "A")
 """Column order of every chart row: the dealer's upcard."""
@@ -39,7 +39,7 @@ MAX_SEATS = 7
 MAX_SPLIT_HANDS = 8
 
 
-class Rules(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Rules(Inbound, kw_only=True):
     """The rules of one game. Defaults are the common 6-deck S17 DAS 3:2 shoe game."""
 
     decks: Annotated[int, Meta(ge=1, le=8)] = 6
@@ -62,7 +62,7 @@ class Rules(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
             )
 
 
-class SurrenderChart(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class SurrenderChart(Inbound, kw_only=True):
     """Sparse: only the rows where some upcard surrenders. A pair uses its pair row when there
     is one, else the row of its hard total (a soft hand its soft row)."""
 
@@ -71,7 +71,7 @@ class SurrenderChart(Struct, forbid_unknown_fields=True, frozen=True, kw_only=Tr
     pairs: dict[str, list[str]] = {}
 
 
-class Chart(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Chart(Inbound, kw_only=True):
     """A total-dependent playing strategy. Every row has one cell per upcard, 2..10 then A.
 
     Conditional cells (D, Ds, PD) let one chart serve a family of rules: the kernel resolves
@@ -144,7 +144,7 @@ IndexAction = Literal["H", "S", "D", "Ds", "P", "N", "R", "I"]
 R surrender, I take insurance."""
 
 
-class CountSystem(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class CountSystem(Inbound, kw_only=True):
     """A card counting system: a tag per rank ("A", "2" .. "10"; tens, jacks, queens and kings
     share "10"), in whole or half points. ``"7_red"`` optionally gives red sevens a tag of their
     own (Red 7). An unbalanced system (tags not summing to zero over a deck) is played on the
@@ -187,7 +187,7 @@ class CountSystem(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True)
         return self.deck_sum() == 0
 
 
-class Count(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Count(Inbound, kw_only=True):
     """``system``: a shipped system's name or a system of the player's own. The true count is
     the running count over the decks not yet seen, estimated ``exact`` (unseen cards / 52) or
     read from the discard tray to the nearest ``half_deck`` or ``full_deck``, then rounded."""
@@ -204,7 +204,7 @@ _INDEX_ACTIONS = {
 }
 
 
-class IndexPlay(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class IndexPlay(Inbound, kw_only=True):
     """A deviation from the chart: for ``hand`` ("hard 16", "soft 18", "pair 10", "pair A" or
     "insurance") against ``upcard``, take ``action`` when the count is at or above ``index``
     (``apply: "at_or_above"``) or below it (``apply: "below"``); otherwise play the chart."""
@@ -236,7 +236,7 @@ class IndexPlay(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
             )
 
 
-class DeviationSet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class DeviationSet(Inbound, kw_only=True):
     """A shipped set of index plays for one count system, with S17 and H17 values."""
 
     name: str
@@ -246,7 +246,7 @@ class DeviationSet(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     h17: list[IndexPlay]
 
 
-class Strategy(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Strategy(Inbound, kw_only=True):
     """``playing``: "basic" (the shipped chart for the rules), "derived" (the chart the exact
     analyzer derives for the rules), the name of a shipped chart, or a chart of the player's
     own. ``count``: the counting system (none: no count is kept).
@@ -261,7 +261,7 @@ class Strategy(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
             raise ValueError("deviations need a count: set strategy.count")
 
 
-class Wonging(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Wonging(Inbound, kw_only=True):
     """Back-count the shoe and play only while the count says so: enter at a count at or above
     ``enter_at``, leave once it falls below ``leave_below``. Rounds sat out count as dealt."""
 
@@ -281,7 +281,7 @@ RampUnits = Annotated[float, Meta(gt=0.0, le=1e6)]
 """A bet in betting units: at most a million (``jost.engine.validate.MAX_BET_UNITS``)."""
 
 
-class Betting(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Betting(Inbound, kw_only=True):
     """``unit``: the money value of one betting unit; results are reported in units.
     ``ramp``: pairs [count, units], from that count up bet that many units, until the next
     pair; below the first pair one unit; no ramp: flat one unit. ``table_min``/``table_max``
@@ -310,7 +310,7 @@ class Betting(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
             raise ValueError(f"table_min {self.table_min:g} is above table_max {self.table_max:g}")
 
 
-class Table(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Table(Inbound, kw_only=True):
     """``seats``: players at the table, ours included; the others play basic strategy and
     eat cards. ``position``: our seat, 1 = first base (acts first); with ``spots: 2`` we play
     ``position`` and the seat after it. ``rounds_per_hour``: for the hourly figures."""
@@ -328,7 +328,7 @@ class Table(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
             )
 
 
-class Bankroll(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Bankroll(Inbound, kw_only=True):
     """A bankroll in units and a trip length in rounds dealt: risk of ruin by formula (over
     infinite play and over one trip) and simulated over the trips the shards play."""
 
@@ -339,7 +339,7 @@ class Bankroll(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
 DEFAULT_SHARD_ROUNDS = 1_000_000
 
 
-class SimulationConfig(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class SimulationConfig(Inbound, kw_only=True):
     """A complete, hydrated description of one simulation."""
 
     rules: Rules = Rules()
@@ -367,147 +367,11 @@ class SimulationConfig(Struct, forbid_unknown_fields=True, frozen=True, kw_only=
             )
 
 
-class Profile(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Profile(Inbound, kw_only=True):
     """A ready-made setup players recognise, shipped under jost/defaults/profiles/."""
 
     description: str
     config: SimulationConfig
-
-
-TICKS_PER_UNIT = 20
-"""Money inside the engine is counted in integer ticks, by default 1/20 unit: every payout
-(3:2, 6:5, surrender, insurance 2:1) on a bet of whole or half units is a whole number of
-ticks, so shard statistics are exact integers and merge exactly in any order. Bets rounded to
-chips of other sizes use a finer tick (``ShardStats.ticks_per_unit``)."""
-
-
-class Tally(Struct, frozen=True, kw_only=True, array_like=True):
-    """Sufficient statistics of a set of rounds: integer counts and integer sums of money in
-    ticks (``ShardStats.ticks_per_unit``). ``net`` is our seat's result of a round (all its
-    spots, insurance included), ``initial`` its initial bet; the squares and the cross product
-    give variances and the ratio estimator's standard error. ``rounds`` are the rounds our
-    seat played, ``rounds_dealt`` all rounds dealt at the table (a wonger sits some out).
-    Tallies add field by field."""
-
-    rounds: int = 0
-    hands: int = 0
-    net: int = 0
-    net_sq: int = 0
-    initial: int = 0
-    initial_sq: int = 0
-    net_x_initial: int = 0
-    wagered: int = 0
-    wins: int = 0
-    losses: int = 0
-    pushes: int = 0
-    blackjacks: int = 0
-    dealer_blackjacks: int = 0
-    busts: int = 0
-    doubles: int = 0
-    splits: int = 0
-    surrenders: int = 0
-    insurance_offered: int = 0
-    rounds_dealt: int = 0
-    insurance_taken: int = 0
-    trips: int = 0
-    trips_ruined: int = 0
-
-
-class CountBin(Struct, frozen=True, kw_only=True, array_like=True):
-    """The statistics of the rounds dealt at one count (as the player computed it for the
-    bet): the same sums as a Tally, for the EV, its error and the variance at that count."""
-
-    rounds_dealt: int = 0
-    rounds: int = 0
-    net: int = 0
-    net_sq: int = 0
-    initial: int = 0
-    initial_sq: int = 0
-    net_x_initial: int = 0
-
-
-class ShardStats(Struct, frozen=True, kw_only=True):
-    """What one shard (or a merge of shards) produced: exact, order-independent to merge."""
-
-    total: Tally
-    shards: int = 1
-    ticks_per_unit: int = TICKS_PER_UNIT
-    by_count: dict[int, CountBin] = {}
-    """By the count at the bet (true count, or running count for unbalanced systems); counts
-    beyond the tracked range are gathered into its end bins. Empty when no count is kept."""
-    trip_results: dict[int, int] = {}
-    """How many trips ended with a result of k units (rounded down), by k."""
-
-
-class Summary(Struct, frozen=True, kw_only=True):
-    """The statistics of a (merged) simulation, all in betting units."""
-
-    rounds: int
-    hands: int
-    ev: float
-    """Net result per unit of initial bet (a fraction: -0.0042 is a 0.42% house edge)."""
-    ev_stderr: float
-    ev_ci95_low: float
-    ev_ci95_high: float
-    ev_per_round: float
-    sd_per_round: float
-    total_initial_bet: float
-    total_wagered: float
-    wager_ratio: float
-    """Total money wagered (doubles, splits) per unit of initial bet."""
-    frequencies: dict[str, float]
-    """Per round our seat played: win, loss, push (by the round's net), blackjack, surrender,
-    dealer_blackjack, insurance_offered, insurance_taken; and counts per round of bust, double,
-    split (actions), which can exceed one in a round with splits or two spots."""
-    rounds_dealt: int = 0
-    """Rounds dealt at the table: ``rounds`` plus the rounds a wonger sat out."""
-    win_per_100: float = 0.0
-    """Net units won per 100 rounds dealt."""
-    sd_per_100: float = 0.0
-    """Standard deviation of the net result of 100 rounds dealt, in units."""
-    avg_bet: float = 0.0
-    """Average initial bet in units, over rounds played."""
-    di: float = 0.0
-    """Desirability index: 1000 * win rate / SD, per round dealt."""
-    score: float = 0.0
-    """SCORE: win per 100 rounds at the bet scale giving 13.5% risk of ruin on a 10,000-unit
-    bankroll, i.e. 10^6 (win / SD)^2 per round dealt; negative when the win rate is."""
-    n0: float | None = None
-    """Rounds for the expected result to equal one standard deviation, (SD / win)^2."""
-    ev_per_hour: float = 0.0
-    sd_per_hour: float = 0.0
-    by_true_count: list[TrueCountRow] | None = None
-    risk: Risk | None = None
-
-
-class TrueCountRow(Struct, frozen=True, kw_only=True):
-    """One count (as the player computed it for the bet). ``frequency``: share of rounds dealt
-    at it; ``ev``: net result per initial bet at it, with ``ev_stderr``; ``variance``: of the
-    round's net result, units squared per round played."""
-
-    true_count: int
-    frequency: float
-    ev: float
-    ev_stderr: float
-    rounds: int
-    avg_bet: float
-    variance: float
-
-
-class Risk(Struct, frozen=True, kw_only=True):
-    """Risk of losing the bankroll: by the standard diffusion formulas from the win rate and
-    variance per round dealt, over infinite play and over one trip; and as simulated (the
-    share of trips in which the running result reached minus the bankroll). ``quantiles``: of
-    the result after one trip, in units, from the simulated trips."""
-
-    bankroll: float
-    trip_rounds: int
-    ror_formula: float
-    trip_ror_formula: float
-    trip_ror_simulated: float | None
-    trip_ror_stderr: float | None
-    trips: int
-    quantiles: dict[str, float]
 
 
 _AT_PATH = re.compile(r" - at `(\$[^`]*)`$")
@@ -526,224 +390,3 @@ def error_at(message: str) -> tuple[str, str]:
 def decode_config(data: bytes | str) -> SimulationConfig:
     """Decode and validate a JSON config; raises ``msgspec.ValidationError`` naming the path."""
     return msgspec.json.decode(data, type=SimulationConfig)
-
-
-# ---------------------------------------------------------------------------------------------
-# Platform: the events of the job log, the shard work item, and the API bodies (issue 3).
-#
-# Events are immutable facts in the past tense. Every event carries a deterministic ``event_id``
-# (derived from the job id, its kind and shard, see ``jost.platform.events``) so a fact emitted
-# twice (a redelivered message, a shard run again) is recognised as the same fact; and a
-# ``schema_version`` so readers can evolve. Unknown fields are ignored on decode so older
-# readers keep working when a newer writer adds a field.
-# ---------------------------------------------------------------------------------------------
-
-EVENT_SCHEMA_VERSION = 1
-
-JobState = Literal["submitted", "running", "completed", "failed", "cancelled"]
-TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
-"""The states a job never leaves (its transitions are decided in ``jost.platform.lifecycle``;
-clients read this set to know when to stop watching)."""
-
-
-class _Event(Struct, frozen=True, kw_only=True, tag_field="kind", tag=True):
-    event_id: str
-    job_id: str
-    at: datetime
-    """When the writer emitted the fact (UTC)."""
-    schema_version: int = EVENT_SCHEMA_VERSION
-
-
-class JobSubmitted(_Event, frozen=True, kw_only=True):
-    owner: str
-    """A digest of the submitting token: who may see the job (never the token itself)."""
-    config: SimulationConfig
-    idempotency_key: str | None = None
-
-
-class JobPlanned(_Event, frozen=True, kw_only=True):
-    shard_rounds: list[int]
-    """Rounds of each shard; the shard index is the position."""
-
-
-class ShardCompleted(_Event, frozen=True, kw_only=True):
-    shard_index: int
-    rounds: int
-    stats: ShardStats
-    seconds: float = 0.0
-
-
-class ShardFailed(_Event, frozen=True, kw_only=True):
-    shard_index: int
-    error: str
-
-
-class JobCompleted(_Event, frozen=True, kw_only=True):
-    stats: ShardStats
-    summary: Summary
-
-
-class JobFailed(_Event, frozen=True, kw_only=True):
-    reason: str
-    shard_index: int | None = None
-
-
-class JobCancelled(_Event, frozen=True, kw_only=True):
-    reason: str = "cancelled by its owner"
-
-
-class JobResumed(_Event, frozen=True, kw_only=True):
-    """A job's facts restored into a new log from the archive (the embedded log dies with its
-    process): the shards done before, and their merged statistics, stand in for their
-    ShardCompleted facts, so only the other shards run and the result is the same."""
-
-    done_shards: list[int]
-    stats: ShardStats
-    log_id: str
-    """The log it was restored into."""
-
-
-Event = (
-    JobSubmitted
-    | JobPlanned
-    | JobResumed
-    | ShardCompleted
-    | ShardFailed
-    | JobCompleted
-    | JobFailed
-    | JobCancelled
-)
-"""The one tagged union of ``jost.events`` (the tag field is ``kind``)."""
-
-
-class ShardRequested(Struct, frozen=True, kw_only=True):
-    """A work item on ``jost.shards``: it names its job and shard, nothing more, so it stays a
-    few dozen bytes whatever the config. Workers read each job's config once, from its
-    JobSubmitted in ``jost.events``."""
-
-    job_id: str
-    shard_index: int
-    rounds: int
-
-
-# -- API bodies --------------------------------------------------------------------------------
-
-
-class SubmitAccepted(Struct, frozen=True, kw_only=True):
-    """The answer to a submit: the job's id and its status now (a resubmission under the same
-    Idempotency-Key tells the job's real status, ``completed`` included)."""
-
-    job_id: str
-    status: JobState = "submitted"
-
-
-class JobStatus(Struct, frozen=True, kw_only=True):
-    job_id: str
-    status: JobState
-    shards_done: int
-    shards_total: int | None
-    """None until the job is planned."""
-    submitted_at: datetime
-    planned_at: datetime | None = None
-    finished_at: datetime | None = None
-    rounds: int
-    error: str | None = None
-
-
-class JobResult(Struct, frozen=True, kw_only=True):
-    job_id: str
-    summary: Summary
-    stats: ShardStats
-    exact: ExactComparison | None = None
-    """The exact EV of the same play beside the simulated one, where the analyzer applies:
-    flat-bet chart play without a count (None otherwise)."""
-
-
-class JobPage(Struct, frozen=True, kw_only=True):
-    """Job history, newest first. ``next_offset`` is None on the last page."""
-
-    jobs: list[JobStatus]
-    offset: int
-    limit: int
-    next_offset: int | None
-
-
-class LoggedEvent(Struct, frozen=True, kw_only=True):
-    """An event with its place in the log."""
-
-    partition: int
-    offset: int
-    event: Event
-
-
-class JobEvents(Struct, frozen=True, kw_only=True):
-    job_id: str
-    events: list[LoggedEvent]
-
-
-class SqlQuery(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    sql: Annotated[str, Meta(min_length=1, max_length=20_000)]
-    max_rows: Annotated[int, Meta(ge=1, le=10_000)] = 1_000
-
-
-class SqlResult(Struct, frozen=True, kw_only=True):
-    columns: list[str]
-    rows: list[list[object]]
-    truncated: bool
-    """True when the query had more rows than ``max_rows``."""
-    seconds: float
-
-
-class Health(Struct, frozen=True, kw_only=True):
-    status: Literal["ok"] = "ok"
-    events_applied: int = 0
-
-
-# -- Exact analysis (issue 8) -------------------------------------------------------------------
-
-PostSplit = Literal["per_hand_split_count", "pre_split", "first_split"]
-"""Play of split hands in composition-dependent EVs (``jost.engine.exact``)."""
-
-
-class ExactQuery(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """``POST /api/exact/`` with a shoe composition: rules, the counts left per rank (``A``,
-    ``2``..``9``, ``T``; a missing rank has none left), and optionally the chart to value.
-    Without a shoe the body may as well be a complete SimulationConfig."""
-
-    rules: Rules = Rules()
-    shoe: dict[str, int] | None = None
-    strategy: Strategy = Strategy()
-
-
-class ExactAnswer(Struct, frozen=True, kw_only=True):
-    """The exact result: fractions of the initial bet per round (-0.0043: a 0.43% edge).
-    ``ev_basic`` values ``chart``, the chart the simulator would play for the request's
-    ``strategy.playing`` (``basic``: the shipped chart for the rules); ``ev_derived`` the
-    chart derived for the rules, returned as ``derived_chart`` when asked for."""
-
-    ev_composition_dependent: float
-    ev_basic: float
-    chart: str
-    ev_derived: float
-    post_split: PostSplit
-    post_split_description: str
-    shoe: list[int]
-    """Counts per rank A, 2..9, ten-valued."""
-    ev_by_upcard: dict[str, dict[str, float]]
-    seconds: float
-    derived_chart: Chart | None = None
-
-
-class ExactComparison(Struct, frozen=True, kw_only=True):
-    """A job's simulated EV against the exact EV of the chart it played, off the top of a full
-    shoe. ``difference_se`` is (simulated - exact) / standard error. ``off_the_top`` is True
-    when the job shuffles every round, so both estimate the same number; with a cut card or
-    a continuous shuffler the simulated EV also holds the effect of the shuffle, so a gap of a
-    few standard errors there is not by itself an error."""
-
-    ev_exact: float
-    chart: str
-    ev_simulated: float
-    ev_stderr: float
-    difference_se: float
-    off_the_top: bool
