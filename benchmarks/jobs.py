@@ -1,29 +1,45 @@
-"""Platform speed on this machine, all on 127.0.0.1 and the embedded broker:
+"""Platform speed on this machine, all on 127.0.0.1 and the embedded broker. Every figure is
+printed with the 1-minute load average before and after it (other processes on a shared
+machine change every figure: compare ratios measured in one run, at a low load):
 
-- submit: latency p50/p99 and accepted jobs per second, a bounded number of clients submitting
-  tiny jobs at once (no workers run, so the figure is the API, the log and the projector's
-  read-your-writes wait, not the engine);
+- main job: ``jost run`` of the default config against ``jost simulate`` of the same, side by
+  side (alternating, warm), the ratio of their wall times, and how many shards the workers ran
+  (from their own counters: a shard run twice shows);
+- first run: the set-up's compile step into an empty numba cache, then ``jost run`` on it,
+  against a warm ``jost run``; the speed it reports (which must not include compiling);
+- fair queue: a 1,000-round job submitted while a 10^9-round job runs (2 workers): seconds to
+  completed, and the big job's rounds per second before and while;
+- scaling: rounds per second of a large job on 1 and 2 workers, and on 3 (2 plus a ``jost
+  worker`` started separately); a worker that joins mid-job, and one that leaves: the job's
+  time against the same job undisturbed, and the shards run;
+- submit: latency p50/p99 and accepted jobs per second, a bounded number of clients
+  submitting tiny jobs at once (no workers run: the API, the log and the projector's
+  read-your-writes wait);
 - projector: events per second folding a backlog of a job log into a fresh DuckDB file;
-- tiny job: seconds from submit to completed (one shard of 1,000 rounds, one worker);
-- large job: rounds per second of the default game with 1 worker, then 2 workers (best of
-  two runs after a warm-up job).
+- tiny job: seconds from submit to completed (one shard of 1,000 rounds, one worker).
 
-    python benchmarks/jobs.py [--submits N] [--clients C] [--projector-jobs J]
-                                  [--large-rounds R] [--json]
+    python benchmarks/jobs.py [--only main,first,fair,scaling,submit,projector,tiny]
+                              [--submits N] [--clients C] [--projector-jobs J]
+                              [--large-rounds R] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import shlex
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +48,6 @@ import msgspec
 from confluent_kafka import Producer
 
 from jost.cli.config_file import read_config
-from jost.cli.platform import EmbeddedPlatform, embedded_platform, free_port
 from jost.cli.simulate import with_overrides
 from jost.contracts import (
     Event,
@@ -50,6 +65,13 @@ from jost.platform.log import producer_config
 from jost.platform.projection import Projection
 from jost.platform.projector import Projector
 from jost.platform.settings import Topics
+from jost.platform.standalone import (
+    JOST_COMMAND,
+    EmbeddedPlatform,
+    embedded_platform,
+    free_port,
+)
+from jost.platform.supervisor import READY_ENV
 
 TOPICS = Topics()
 
@@ -223,8 +245,7 @@ def bench_large_job(platform: EmbeddedPlatform, rounds: int, shard_rounds: int) 
     ) as client:
         # Every worker loads the kernel before the clock starts (8 shards spread over them).
         wait_completed(client, submit(client, warm), 120)
-        # Best of two: a worker that joins the group late (still starting when the warm-up ran)
-        # makes the group rebalance, which stalls every member for seconds during the first.
+        # Best of two: other processes on this shared machine slow one run or the other.
         runs = []
         for seed in (11, 12):
             started = time.perf_counter()
@@ -258,8 +279,232 @@ def with_platform(workdir: Path, name: str, workers: int) -> Any:
     )
 
 
+def shards_run(*logs: Path) -> int:
+    """The shards the workers played, as each counted them (printed when it stops)."""
+    return sum(int(n) for log in logs for n in _RAN.findall(log.read_text(errors="replace")))
+
+
+_RAN = re.compile(r"worker: ran (\d+) shards")
+
+
+def client_for(platform: EmbeddedPlatform) -> httpx.Client:
+    headers = {"Authorization": f"Token {platform.token}"}
+    return httpx.Client(base_url=platform.url, headers=headers, timeout=30)
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def measured(figure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A figure with the 1-minute load average before and after it."""
+    before = load()
+    out = figure()
+    out["load_average_1min"] = [before, load()]
+    return out
+
+
+# -- the main job, side by side with the engine alone ----------------------------------------
+
+
+def _jost(*args: str, env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*JOST_COMMAND, *args], capture_output=True, text=True, env=env, timeout=600
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"jost {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return seconds, done.stdout
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("JOST_TOKEN", "PORT")}
+    return {**env, **extra}
+
+
+def bench_main_job(workdir: Path, repeat: int) -> dict[str, Any]:
+    """``jost run`` and ``jost simulate`` of the default config, alternating, warm: the
+    commands as a user types them, start-up and shut-down included."""
+    data = workdir / "main"
+    env = _clean_env(JOST_DATA_DIR=str(data))
+    _jost("simulate", "--json", env=env)
+    _jost("run", "--json", env=env)
+    simulate_s, run_s, job_s, ran = [], [], [], []
+    for _ in range(repeat):
+        simulate_s.append(_jost("simulate", "--json", env=env)[0])
+        seconds, out = _jost("run", "--json", env=env)
+        run_s.append(seconds)
+        job_s.append(json.loads(out)["job_seconds"])
+        ran.append(shards_run(data / "run.log"))
+    planned = len(plan_shards(read_config(None)))
+    return {
+        "simulate_seconds": [round(x, 3) for x in simulate_s],
+        "run_seconds": [round(x, 3) for x in run_s],
+        "run_job_seconds": job_s,
+        "ratio_run_to_simulate": statistics.median(run_s) / statistics.median(simulate_s),
+        "shards_planned": planned,
+        "shards_run": ran,
+    }
+
+
+def bench_first_run(workdir: Path) -> dict[str, Any]:
+    """A machine whose numba cache is empty (a cache folder of its own): the set-up's compile
+    step, then ``jost run`` on it, then the same run warm."""
+    env = _clean_env(
+        NUMBA_CACHE_DIR=str(workdir / "numba-cache"), JOST_DATA_DIR=str(workdir / "first")
+    )
+    setup = time.perf_counter()
+    subprocess.run(["bash", str(SETUP_WARM)], env=env, check=True, capture_output=True)
+    setup_s = time.perf_counter() - setup
+    first_s, first_out = _jost("run", "--json", env=env)
+    warm_s, warm_out = _jost("run", "--json", env=env)
+    first, warm = json.loads(first_out), json.loads(warm_out)
+    return {
+        "setup_compile_seconds": round(setup_s, 3),
+        "first_run_seconds": round(first_s, 3),
+        "warm_run_seconds": round(warm_s, 3),
+        "first_over_warm_plus_setup": first_s / (warm_s + setup_s),
+        "first_rounds_per_second_shown": first["rounds"] / first["job_seconds"],
+        "warm_rounds_per_second_shown": warm["rounds"] / warm["job_seconds"],
+    }
+
+
+# -- fair queues -----------------------------------------------------------------------------
+
+
+def _rate(client: httpx.Client, job_id: str, seconds: float) -> float:
+    """The job's rounds per second over the next ``seconds`` (its shards are 1M rounds)."""
+    before = client.get(f"/api/status/{job_id}/").json()["shards_done"]
+    started = time.perf_counter()
+    time.sleep(seconds)
+    after = client.get(f"/api/status/{job_id}/").json()["shards_done"]
+    return (after - before) * 1_000_000 / (time.perf_counter() - started)
+
+
+def bench_fair_queue(workdir: Path, small_jobs: int = 5) -> dict[str, Any]:
+    log, platform = with_platform(workdir, "fair", workers=2)
+    with log, platform as running, client_for(running) as client:
+        big = submit(client, {"rounds": 10**9, "shard_rounds": 1_000_000, "seed": 5})
+        wait_for_shards(client, big, 4)
+        alone = _rate(client, big, 3.0)
+        small, during = [], []
+        for i in range(small_jobs):
+            started = time.perf_counter()
+            wait_completed(client, submit(client, tiny_config(100 + i)), 60)
+            small.append(time.perf_counter() - started)
+            during.append(_rate(client, big, 1.0))
+        client.post(f"/api/jobs/{big}/cancel/")
+    return {
+        "small_job_seconds": [round(x, 3) for x in small],
+        "small_job_max_seconds": max(small),
+        "big_job_rounds_per_second_alone": alone,
+        "big_job_rounds_per_second_with_small": statistics.mean(during),
+    }
+
+
+def wait_for_shards(client: httpx.Client, job_id: str, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get(f"/api/status/{job_id}/").json()["shards_done"] < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {job_id}: fewer than {count} shards after {timeout:g} s")
+        time.sleep(0.05)
+
+
+# -- scaling ---------------------------------------------------------------------------------
+
+
+class ExtraWorker:
+    """A ``jost worker`` started beside a running platform, as a user adds one."""
+
+    def __init__(self, platform: EmbeddedPlatform, workdir: Path, name: str) -> None:
+        self.ready = workdir / f"{name}-ready"
+        self.ready.mkdir()
+        self.log = workdir / f"{name}.log"
+        env = _clean_env(JOST_BOOTSTRAP=platform.bootstrap, **{READY_ENV: str(self.ready)})
+        with self.log.open("wb") as sink:
+            self.proc = subprocess.Popen(
+                [*JOST_COMMAND, "worker"], env=env, stdout=sink, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(self.ready.iterdir()):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"the extra worker did not join: {self.log.read_text()}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(60)
+
+
+def _large_body(rounds: int, shard_rounds: int, seed: int) -> dict[str, Any]:
+    return msgspec.to_builtins(
+        with_overrides(read_config(None), rounds=rounds, seed=seed, shard_rounds=shard_rounds)
+    )
+
+
+def bench_scaling(workdir: Path, rounds: int, shard_rounds: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for workers in (1, 2, 3):
+        name = f"workers{workers}"
+        log, platform = with_platform(workdir, name, workers=min(workers, 2))
+        extra = None
+        with log, platform as running:
+            if workers == 3:
+                extra = ExtraWorker(running, workdir, "third")
+                extra.wait_ready()
+            out[f"{workers}_workers"] = measured(
+                lambda running=running: bench_large_job(running, rounds, shard_rounds)
+            )
+            if extra is not None:
+                extra.stop()
+        logs = [workdir / f"{name}.log", *([extra.log] if extra else [])]
+        out[f"{workers}_workers"]["shards_planned"] = 8 + 2 * rounds // shard_rounds
+        out[f"{workers}_workers"]["shards_run"] = shards_run(*logs)
+    one = out["1_workers"]["rounds_per_second"]
+    out["speedup_2_workers"] = out["2_workers"]["rounds_per_second"] / one
+    out["speedup_3_workers"] = out["3_workers"]["rounds_per_second"] / one
+    return out
+
+
+def bench_join_and_leave(workdir: Path, rounds: int, shard_rounds: int) -> dict[str, Any]:
+    """One large job undisturbed on 2 workers, then the same with a third worker joining a
+    third of the way in, then with that third worker leaving a third of the way in."""
+    out: dict[str, Any] = {}
+    log, platform = with_platform(workdir, "churn", workers=2)
+    with log, platform as running, client_for(running) as client:
+        third = len(plan_shards(msgspec.convert(_large_body(rounds, shard_rounds, 1),
+                                                SimulationConfig))) // 3  # fmt: skip
+        wait_completed(client, submit(client, tiny_config(1)), 60)
+
+        def timed(seed: int, during: Callable[[], None]) -> float:
+            started = time.perf_counter()
+            job = submit(client, _large_body(rounds, shard_rounds, seed))
+            wait_for_shards(client, job, third, 300)
+            during()
+            wait_completed(client, job, 600, poll=0.02)
+            return time.perf_counter() - started
+
+        out["undisturbed_seconds"] = timed(21, lambda: None)
+        extra = ExtraWorker(running, workdir, "joiner")
+        out["join_seconds"] = timed(22, extra.wait_ready)
+        out["leave_seconds"] = timed(23, extra.stop)
+    out["shards_planned"] = 1 + 3 * len(plan_shards(msgspec.convert(
+        _large_body(rounds, shard_rounds, 1), SimulationConfig)))  # fmt: skip
+    out["shards_run"] = shards_run(workdir / "churn.log", extra.log)
+    return out
+
+
+SECTIONS = ("main", "first", "fair", "scaling", "churn", "submit", "projector", "tiny")
+SETUP_WARM = Path(__file__).resolve().parents[1] / "scripts" / "warm"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")
+    parser.add_argument("--repeat", type=int, default=3, help="main-job runs of each command")
     parser.add_argument("--submits", type=int, default=400, help="jobs submitted")
     parser.add_argument("--clients", type=int, default=16, help="concurrent submitting clients")
     parser.add_argument("--projector-jobs", type=int, default=200, help="jobs of 13 events")
@@ -267,49 +512,39 @@ def main() -> int:
     parser.add_argument("--large-shard-rounds", type=int, default=1_000_000)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     command = "python benchmarks/jobs.py " + shlex.join(sys.argv[1:])
-
     out: dict[str, Any] = {"command": command.strip(), "cpus": os.cpu_count()}
-    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="jost-bench-") as tmp:
         workdir = Path(tmp)
-        out["projector"] = bench_projector(args.projector_jobs, workdir)
-        log, platform = with_platform(workdir, "submit", workers=0)
-        with log, platform as running:
-            out["submit"] = bench_submit(running, args.submits, args.clients)
-        for workers in (1, 2):
-            log, platform = with_platform(workdir, f"workers{workers}", workers=workers)
+        if "main" in only:
+            out["main_job"] = measured(lambda: bench_main_job(workdir, args.repeat))
+        if "first" in only:
+            out["first_run"] = measured(lambda: bench_first_run(workdir))
+        if "fair" in only:
+            out["fair_queue"] = measured(lambda: bench_fair_queue(workdir))
+        if "scaling" in only:
+            out["scaling"] = bench_scaling(workdir, args.large_rounds, args.large_shard_rounds)
+        if "churn" in only:
+            out["join_and_leave"] = measured(
+                lambda: bench_join_and_leave(workdir, args.large_rounds, args.large_shard_rounds)
+            )
+        if "projector" in only:
+            out["projector"] = measured(lambda: bench_projector(args.projector_jobs, workdir))
+        if "submit" in only:
+            log, platform = with_platform(workdir, "submit", workers=0)
             with log, platform as running:
-                if workers == 1:
-                    out["tiny_job"] = bench_tiny_job(running)
-                out[f"large_job_{workers}_worker"] = bench_large_job(
-                    running, args.large_rounds, args.large_shard_rounds
-                )
-    # Other processes on a shared machine change every figure: the load says how busy it was.
-    out["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-    one = out["large_job_1_worker"]["rounds_per_second"]
-    out["speedup_2_workers"] = out["large_job_2_worker"]["rounds_per_second"] / one
-
+                out["submit"] = measured(lambda: bench_submit(running, args.submits, args.clients))
+        if "tiny" in only:
+            log, platform = with_platform(workdir, "tiny", workers=1)
+            with log, platform as running:
+                out["tiny_job"] = measured(lambda: bench_tiny_job(running))
     if args.json:
         sys.stdout.write(msgspec.json.encode(out).decode() + "\n")
-        return 0
-    s, p, t = out["submit"], out["projector"], out["tiny_job"]
-    print(f"submit ({s['jobs']} jobs, {s['clients']} clients): p50 {s['p50_ms']:.1f} ms, "
-          f"p99 {s['p99_ms']:.1f} ms, {s['jobs_per_second']:.0f} jobs/s accepted")  # fmt: skip
-    print(f"projector: {p['events_per_second']:,.0f} events/s ({p['events']} events in "
-          f"{p['seconds']:.2f} s)")  # fmt: skip
-    print(f"tiny job submit → completed: median {t['median_s'] * 1000:.0f} ms, "
-          f"best {t['min_s'] * 1000:.0f} ms ({t['runs']} runs)")  # fmt: skip
-    for workers in (1, 2):
-        r = out[f"large_job_{workers}_worker"]
-        print(f"large job, {workers} worker{'s' if workers > 1 else ''}: "
-              f"{r['rounds_per_second'] / 1e6:.2f} M rounds/s ({r['rounds']:,} rounds in "
-              f"{r['seconds']:.2f} s; each shard ran at "
-              f"{r['shard_rounds_per_second'] / 1e6:.2f} M rounds/s; "
-              f"runs {r['runs_seconds']} s)")  # fmt: skip
-    print(f"2 workers / 1 worker: {out['speedup_2_workers']:.2f}x")
-    print(f"load average before / after: {out['load_average_1min']} on {out['cpus']} cores")
-    print(f"reproduce: {out['command']}")
+    else:
+        for name, figure in out.items():
+            print(f"{name}: {msgspec.json.encode(figure).decode()}")
+        print(f"reproduce: {out['command']}")
     return 0
 
 

@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 import msgspec
 
-from jost.cli.platform import EmbeddedPlatform, embedded_platform, free_port
 from jost.contracts import JobResult, SimulationConfig
 from jost.engine import simulate, summarize
 from jost.platform.lifecycle import is_terminal
+from jost.platform.standalone import EmbeddedPlatform, embedded_platform, free_port
 
 ROUNDS, SHARD_ROUNDS = 20_000, 5_000
 

@@ -241,9 +241,11 @@ def follow_job(
     job_id: str,
     timeout: float | None,
     stop: threading.Event | None = None,
+    interval: float = POLL_SECONDS,
 ) -> JobStatus | None:
-    """Poll a job's status until it is finished, drawing shards done / total on standard
-    error when it is a terminal; None when ``timeout`` passes or ``stop`` is set first."""
+    """Poll a job's status every ``interval`` seconds until it is finished, drawing shards
+    done / total on standard error when it is a terminal; None when ``timeout`` passes or
+    ``stop`` is set first."""
     deadline = None if timeout is None else time.monotonic() + timeout
     stop = stop or threading.Event()
     err = Console(stderr=True)
@@ -270,7 +272,7 @@ def follow_job(
                 return status
             if deadline is not None and time.monotonic() > deadline:
                 return None
-            if stop.wait(POLL_SECONDS):
+            if stop.wait(interval):
                 return None
 
 

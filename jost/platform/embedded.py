@@ -1,8 +1,9 @@
 """The embedded Kafka-protocol broker: the in-memory cluster built into the librdkafka that
-confluent-kafka bundles, reached through ctypes (see STACK_NOTES.md).
+confluent-kafka bundles, reached through ctypes (``rd_kafka_mock_cluster_new`` and its
+companions, declared in ``_load_librdkafka``).
 
 It speaks the real wire protocol on 127.0.0.1 TCP ports, consumer groups and offset commits
-included, so every client (FastStream, confluent-kafka, other processes) talks to it exactly as
+included, so every client (confluent-kafka, other processes) talks to it exactly as
 to Redpanda. It keeps the log in memory only: when the process that owns it exits, the log is
 gone (the DuckDB projection keeps the archive of every event).
 """
@@ -53,12 +54,20 @@ def _load_librdkafka() -> ctypes.CDLL:
     ]
     lib.rd_kafka_mock_topic_create.restype = ctypes.c_int
     lib.rd_kafka_mock_group_initial_rebalance_delay_ms.argtypes = [ctypes.c_void_p, ctypes.c_int32]
+    for setting in (
+        lib.rd_kafka_mock_set_group_consumer_heartbeat_interval_ms,
+        lib.rd_kafka_mock_set_group_consumer_session_timeout_ms,
+    ):
+        setting.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.rd_kafka_mock_set_controller_id.argtypes = [ctypes.c_void_p, ctypes.c_int32]
     lib.rd_kafka_mock_set_controller_id.restype = ctypes.c_int
     lib.rd_kafka_err2str.argtypes = [ctypes.c_int]
     lib.rd_kafka_err2str.restype = ctypes.c_char_p
     return lib
 
+
+CONSUMER_HEARTBEAT_MS = 100
+CONSUMER_SESSION_MS = 3_000
 
 LOG_ID_TOPIC_PREFIX = "jost.log-id."
 """An embedded cluster has one empty topic named this prefix plus a fresh uuid: the identity of
@@ -78,6 +87,16 @@ def log_identity(cluster_id: str | None, topic_names: Iterable[str]) -> str:
     return "/".join([cluster_id or "unknown", *marks])
 
 
+def is_embedded(bootstrap: str, timeout: float = 15.0) -> bool:
+    """Whether the broker at ``bootstrap`` is an embedded one (it holds a log-id topic)."""
+    producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap})
+    try:
+        names = producer.list_topics(timeout=timeout).topics
+    finally:
+        del producer
+    return any(name.startswith(LOG_ID_TOPIC_PREFIX) for name in names)
+
+
 class EmbeddedBroker:
     """One in-process mock cluster. Use as a context manager, or call ``close()``."""
 
@@ -94,8 +113,19 @@ class EmbeddedBroker:
         if not self._mc:
             self._lib.rd_kafka_destroy(self._rk)
             raise RuntimeError("rd_kafka_mock_cluster_new failed")
-        # The default 3 s initial rebalance delay would stall every worker that joins.
+        # Classic groups (the tests' workers): its default 3 s initial rebalance delay would
+        # stall every worker that joins.
         self._lib.rd_kafka_mock_group_initial_rebalance_delay_ms(self._mc, 0)
+        # The platform's own groups use the consumer protocol (KIP-848): the broker assigns,
+        # members learn of changes at their next heartbeat and notice a dead member after the
+        # session timeout. A join or a leave then costs about two heartbeats and moves only
+        # the partitions it must. (A classic group here formed with two members failed one
+        # time in three: the mock refuses a member's SyncGroup that arrives after the
+        # leader's, and every rebalance after it is held open for seconds.)
+        self._lib.rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(
+            self._mc, CONSUMER_HEARTBEAT_MS
+        )
+        self._lib.rd_kafka_mock_set_group_consumer_session_timeout_ms(self._mc, CONSUMER_SESSION_MS)
         # Admin calls the mock cannot serve then fail at once instead of timing out.
         self._lib.rd_kafka_mock_set_controller_id(self._mc, 1)
         self.bootstrap: str = self._lib.rd_kafka_mock_cluster_bootstraps(self._mc).decode()

@@ -23,6 +23,10 @@ class Loop:
         self._thread.start()
         return self
 
+    def request_stop(self) -> None:
+        """Ask the loop to end after its current step, without waiting (``stop`` waits)."""
+        self._stop.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         if self._thread.is_alive():

@@ -10,8 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
+import sys
+import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,6 +24,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from jost.platform.embedded import log_identity
 from jost.platform.loop import Loop
 from jost.platform.projection import Projection, Record
+from jost.platform.settings import EVENTS_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +142,23 @@ class Projector(Loop):
                 return False
             await asyncio.sleep(0.005)
         return True
+
+
+def run_until_stopped(db: Path, bootstrap: str, topic: str = EVENTS_TOPIC) -> int:
+    """``jost projector``: fold the log into ``db`` until SIGINT/SIGTERM; 1 when the fold
+    stopped on an error."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    projection = Projection(db)
+    projector = Projector(projection, bootstrap, topic).start()
+    try:
+        while not stop.wait(1.0):
+            if projector.error is not None:
+                print(f"projector stopped: {projector.error}", file=sys.stderr)
+                return 1
+    finally:
+        projector.stop()
+        projection.close()
+    print(f"applied {projector.events_applied} events")
+    return 0

@@ -32,6 +32,9 @@ from typing import IO
 import msgspec
 
 SUPERVISOR_ENV = "JOST_SUPERVISOR_PID"
+READY_ENV = "JOST_READY_DIR"
+"""A folder where a child says it is ready (a file named by its pid): its supervisor's
+caller waits for every worker before it reports the platform ready."""
 LOCK_FILE = "jost-up.lock"
 _PR_SET_PDEATHSIG = 1
 
@@ -132,6 +135,11 @@ class Supervisor:
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
 
+    def ready_count(self, ready: Path) -> int:
+        """How many running children said they are ready (``mark_ready``) in ``ready``."""
+        pids = {c.proc.pid for c in self.children if c.proc is not None}
+        return sum(1 for entry in os.listdir(ready) if entry.isdigit() and int(entry) in pids)
+
     def _spawn(self, child: Child) -> None:
         sink = {"stdout": self._output, "stderr": subprocess.STDOUT} if self._output else {}
         child.proc = subprocess.Popen(
@@ -175,6 +183,14 @@ class Supervisor:
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+
+
+def mark_ready() -> None:
+    """In a child: tell the supervisor's caller this process is ready (a no-op when no one
+    waits for it)."""
+    if ready := os.environ.get(READY_ENV):
+        with contextlib.suppress(OSError):
+            Path(ready, str(os.getpid())).touch()
 
 
 def _kill_group(pid: int) -> None:

@@ -3,9 +3,11 @@ granian subprocess, engine workers as ``jost worker`` subprocesses. Every wait h
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,9 +15,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jost.cli.platform import JOST_COMMAND, free_port, granian_command
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.settings import Topics
+from jost.platform.standalone import (
+    JOST_COMMAND,
+    EmbeddedPlatform,
+    embedded_platform,
+    free_port,
+    granian_command,
+)
 from jost.platform.topics import create_embedded_topics
 
 ADMIN_TOKEN = "admin-token-for-tests"
@@ -136,3 +144,21 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> obje
             return value
         time.sleep(0.1)
     raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+@contextlib.contextmanager
+def local_platform(tmp_path: Path, workers: int = 2) -> Iterator[tuple[EmbeddedPlatform, Path]]:
+    """The whole embedded platform, as ``jost run`` starts it; yields it and its log file."""
+    log_path = tmp_path / "platform.log"
+    with (
+        log_path.open("wb") as log,
+        embedded_platform(
+            host="127.0.0.1",
+            port=free_port(),
+            data_dir=tmp_path / "data",
+            workers=workers,
+            stop=threading.Event(),
+            output=log,
+        ) as platform,
+    ):
+        yield platform, log_path

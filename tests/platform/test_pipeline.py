@@ -14,12 +14,12 @@ import msgspec
 from conftest import ADMIN_TOKEN, REPO, ApiServer, wait_for
 from engine_configs import config, local_result, wait_status
 
-from jost.cli.platform import JOST_COMMAND
 from jost.contracts import Event, JobResult
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.log import EventLog
 from jost.platform.projection import TABLES
 from jost.platform.settings import Topics
+from jost.platform.standalone import JOST_COMMAND
 
 
 def snapshot(api: ApiServer) -> dict[str, list]:

@@ -17,9 +17,9 @@ from conftest import REPO, wait_for
 from engine_configs import config, local_result
 from up import Up, descendants, wait_gone
 
-from jost.cli.platform import JOST_COMMAND
 from jost.contracts import JobResult
 from jost.platform.projection import TABLES
+from jost.platform.standalone import JOST_COMMAND
 
 ROUNDS, SHARD = 30_000_000, 1_000_000
 """Each job: 30 shards, a few seconds of work on two workers, so jobs are in flight."""

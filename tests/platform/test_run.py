@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import REPO
 from engine_configs import config
 
-from jost.cli.platform import JOST_COMMAND
+from jost.platform.standalone import JOST_COMMAND
 
 STATISTICS = ("ev", "ev_stderr", "sd_per_round", "rounds")
 

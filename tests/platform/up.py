@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from conftest import REPO, wait_for
 
-from jost.cli.platform import JOST_COMMAND, free_port
+from jost.platform.standalone import JOST_COMMAND, free_port
 
 
 def descendants(pid: int) -> set[int]:

@@ -1,9 +1,9 @@
 """An independent reference implementation of the game ``jost simulate`` plays.
 
 Written from the documented conventions only (README "Simulating" / "Counting and betting",
-the field names of ``jost/contracts/config.py`` and the JSON data under ``jost/defaults/``), in
-plain Python, without importing ``jost``: a second opinion to check the engine against. Clarity
-first: ints for cards, a list shoe popped from the end, exact integer arithmetic for counts.
+the field names of ``jost/contracts/config.py`` and the JSON data under ``jost/defaults/``),
+in plain Python, without importing ``jost``: a second opinion to check the engine against.
+Clarity first: ints for cards, a list shoe popped from the end, exact integer arithmetic for counts.
 
 Entry point: :func:`play` plays ``rounds`` rounds of a config dict (the JSON ``jost simulate``
 reads) and returns per-block sums of our seat's results, from which :func:`estimates` derives

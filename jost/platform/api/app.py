@@ -4,6 +4,7 @@ tests and ``jost up`` pass settings."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,9 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from jost.contracts import SimulationConfig
+from jost.engine.exact import chart_ev
+from jost.engine.playing import resolve_playing
 from jost.platform.api.auth import authenticated
 from jost.platform.api.defaults import defaults
 from jost.platform.api.exact import ExactController
@@ -23,6 +27,14 @@ from jost.platform.api.services import ApiSettings, Services
 from jost.platform.api.tokens import TokensController
 
 log = logging.getLogger(__name__)
+
+
+def _load_the_analyzer() -> None:
+    """Load the exact analyzer's compiled code (from numba's on-disk cache) while the API
+    waits for its first requests: a completed job's result carries the exact EV beside the
+    simulated one, and the first result read would otherwise wait half a second for it."""
+    config = SimulationConfig()
+    chart_ev(config.rules, resolve_playing(config.strategy, config.rules))
 
 
 def create_app(settings: ApiSettings | None = None) -> Litestar:
@@ -38,6 +50,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             log.exception("the API cannot start")
             raise
         app.state.services = services
+        threading.Thread(target=_load_the_analyzer, name="jost-analyzer", daemon=True).start()
         try:
             yield
         finally:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 from typing import Any
@@ -109,15 +110,18 @@ class Coordinator(Loop):
                 "client.id": f"jost-coordinator-{uuid.uuid4().hex[:8]}",
                 "enable.auto.commit": False,
                 "enable.auto.offset.store": False,
-                "auto.offset.reset": "earliest",
-                "session.timeout.ms": timing.session_timeout_ms,
-                "heartbeat.interval.ms": timing.heartbeat_interval_ms,
-                "fetch.wait.max.ms": timing.fetch_max_wait_ms,
-                "partition.assignment.strategy": "range",
+                **timing.consumer_settings(),
             }
         )
         self._parts: dict[int, _Partition] = {}
+        self._incremental = timing.incremental
         self._last_tick = 0.0
+        self.assigned = threading.Event()
+        """Set once the group gave this member its partitions (possibly none)."""
+        # The topic's metadata first: a member that joins before it knows its topic's
+        # partitions joins again once it does, and that second join costs the whole group a
+        # rebalance (seconds on the embedded broker).
+        self._consumer.list_topics(self._topic, timeout=15)
         self._consumer.subscribe(
             [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke
         )
@@ -128,8 +132,12 @@ class Coordinator(Loop):
         for tp in partitions:
             self._parts[tp.partition] = _Partition()
             tp.offset = OFFSET_BEGINNING
-        consumer.assign(partitions)
+        if self._incremental:  # only the partitions added; the others stay as they are
+            consumer.incremental_assign(partitions)
+        else:
+            consumer.assign(partitions)
         log.info("coordinator: assigned %s", sorted(tp.partition for tp in partitions))
+        self.assigned.set()
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for tp in partitions:

@@ -11,7 +11,6 @@ config (the embedded broker dropped it), and its shard fails with that reason.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -61,19 +60,33 @@ class JobDirectory(Loop):
         # from another thread while it consumes, the call never returns.
         self._probe = Consumer(settings)
         self._probe_lock = threading.Lock()
-        metadata = self._consumer.list_topics(topic, timeout=15).topics[topic]
-        self._partitions = sorted(metadata.partitions)
-        self._consumer.assign(
-            [TopicPartition(topic, p, OFFSET_BEGINNING) for p in self._partitions]
-        )
+        self._partitions: list[int] = []
+        self._reading = threading.Event()
         self._configs: dict[str, SimulationConfig] = {}
         self._done: dict[str, set[int]] = {}
         self._ended: set[str] = set()
         self._position: dict[int, int] = {}
         self._lock = threading.Lock()
 
+    def _begin(self) -> None:
+        """Assign every partition from the start: in the loop's thread, so a worker joins its
+        groups without waiting for this metadata call."""
+        metadata = self._consumer.list_topics(self._topic, timeout=15).topics[self._topic]
+        self._partitions = sorted(metadata.partitions)
+        self._consumer.assign(
+            [TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in self._partitions]
+        )
+        self._reading.set()
+
     def _step(self) -> None:
-        for msg in self._consumer.consume(500, timeout=0.1):
+        if not self._reading.is_set():
+            self._begin()
+        # consume() with a timeout waits for a full batch: wait for the first message only,
+        # then take what has already arrived (a job's config is known a fetch after it lands).
+        first = self._consumer.poll(0.1)
+        if first is None:
+            return
+        for msg in [first, *self._consumer.consume(500, timeout=0)]:
             err = msg.error()
             if err is not None:
                 if err.code() != KafkaError._PARTITION_EOF:
@@ -127,18 +140,21 @@ class JobDirectory(Loop):
             return all(self._position.get(p, low) >= high for p, (low, high) in ends.items())
 
     def _ends(self) -> dict[int, tuple[int, int]]:
+        if not self._reading.wait(30):
+            raise RuntimeError("the job directory never started reading the log")
         with self._probe_lock:
             return {
                 p: self._probe.get_watermark_offsets(TopicPartition(self._topic, p), timeout=5)
                 for p in self._partitions
             }
 
-    async def config(self, job_id: str, timeout: float = 30.0) -> SimulationConfig | None:
-        """The job's config; None when the log, read to its current end, has none for it."""
+    def config_blocking(self, job_id: str, timeout: float = 30.0) -> SimulationConfig | None:
+        """The job's config; None when the log, read to its current end, has none for it.
+        Called from the engine's thread: the directory's own thread reads on meanwhile."""
         with self._lock:
             if (found := self._configs.get(job_id)) is not None:
                 return found
-        ends = await asyncio.to_thread(self._ends)
+        ends = self._ends()
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -147,4 +163,4 @@ class JobDirectory(Loop):
             if self._caught_up(ends) or time.monotonic() > deadline:
                 with self._lock:
                     return self._configs.get(job_id)
-            await asyncio.sleep(0.01)
+            time.sleep(0.005)

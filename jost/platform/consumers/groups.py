@@ -2,55 +2,77 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import os
 from typing import Any
 
-from confluent_kafka import KafkaException
-from faststream.confluent.annotations import KafkaMessage
 from msgspec import Struct
 
-log = logging.getLogger(__name__)
+from jost.platform.embedded import is_embedded
 
 COORDINATOR_GROUP = "jost-coordinator"
 ENGINE_GROUP = "jost-engine"
+ASSIGNMENT = "range"
+"""Each member of a group gets a contiguous block of partitions (the embedded broker's own
+assignment under the ``consumer`` protocol is a range too); ``log.shard_partition`` spreads a
+job's shards so that any such block holds its share of them."""
+
+
+PROTOCOL_ENV = "JOST_GROUP_PROTOCOL"
+"""Overrides the group protocol the worker picks for its broker: ``consumer`` (KIP-848: the
+broker assigns partitions, and a member that joins or leaves moves only the partitions it
+takes or gives back, the others working on) or ``classic`` (every member stops and rejoins
+whenever one arrives or goes). On the embedded broker every worker uses ``consumer`` (there a
+join or a leave costs a tenth of a second where a classic rebalance held the whole group for
+two; and the embedded broker keeps the two kinds of group apart, so one worker of the other
+kind would run every shard again); elsewhere ``classic``, which every broker supports."""
 
 
 class GroupTiming(Struct, frozen=True, kw_only=True):
-    """How fast a group notices a dead member (its shards go to the others after
-    ``session_timeout_ms``). Heartbeats must come several times per session."""
+    """How fast a group notices a dead member (its partitions go to the others after
+    ``session_timeout_ms``). Heartbeats must come several times per session. The embedded
+    broker also holds every classic rebalance of a formed group open for the session timeout
+    less one second, whoever has rejoined: a short session keeps a worker's arrival cheap.
+    Under the ``consumer`` protocol the broker sets both (``EmbeddedBroker`` does)."""
 
-    session_timeout_ms: int = 6_000
-    heartbeat_interval_ms: int = 1_000
+    session_timeout_ms: int = 3_000
+    heartbeat_interval_ms: int = 500
     max_poll_interval_ms: int = 30 * 60 * 1000
     """A shard may run this long before the member is considered stuck."""
     fetch_max_wait_ms: int = 25
     """The embedded broker holds every fetch this long even when data is there: each hop of
     the pipeline (planner, worker, completion) waits up to this much."""
+    protocol: str = "classic"
 
-    def subscriber_options(self) -> dict[str, Any]:
-        """The subscriber settings every group shares: read from the start of the log, and
-        these timings."""
-        return {
-            "auto_offset_reset": "earliest",
-            "session_timeout_ms": self.session_timeout_ms,
-            "heartbeat_interval_ms": self.heartbeat_interval_ms,
-            "fetch_max_wait_ms": self.fetch_max_wait_ms,
-        }
-
-
-async def commit_message(msg: KafkaMessage) -> None:
-    """Commit exactly this message (its offset + 1 on its partition), synchronously.
-
-    FastStream's ack commits the consumer's current positions on every partition, read when
-    librdkafka gets to the asynchronous commit: by then the next message may already have been
-    polled, so a worker killed while running it had committed it and the shard was lost (seen
-    in about 1 run in 7 of the SIGKILL test). Committing the handled message commits nothing
-    that is not done. A commit refused during a rebalance only means the message comes again,
-    and handling it again changes nothing."""
-    try:
-        await asyncio.to_thread(
-            msg.consumer.consumer.commit, message=msg.raw_message, asynchronous=False
+    @classmethod
+    def for_broker(cls, bootstrap: str, session_timeout_ms: int) -> GroupTiming:
+        """The timing for a worker of the broker at ``bootstrap`` (see ``PROTOCOL_ENV``)."""
+        protocol = os.environ.get(PROTOCOL_ENV) or (
+            "consumer" if is_embedded(bootstrap) else "classic"
         )
-    except KafkaException as exc:
-        log.info("commit refused (the message will be handled again): %s", exc)
+        return cls(
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=max(100, session_timeout_ms // 6),
+            protocol=protocol,
+        )
+
+    @property
+    def incremental(self) -> bool:
+        """Whether assignments change partition by partition (``incremental_assign``)."""
+        return self.protocol == "consumer"
+
+    def consumer_settings(self) -> dict[str, Any]:
+        """The settings every group's consumers share: read from the start of the log, and
+        these timings."""
+        common = {
+            "auto.offset.reset": "earliest",
+            "max.poll.interval.ms": self.max_poll_interval_ms,
+            "fetch.wait.max.ms": self.fetch_max_wait_ms,
+        }
+        if self.protocol == "consumer":
+            return {**common, "group.protocol": "consumer"}
+        return {
+            **common,
+            "partition.assignment.strategy": ASSIGNMENT,
+            "session.timeout.ms": self.session_timeout_ms,
+            "heartbeat.interval.ms": self.heartbeat_interval_ms,
+        }

@@ -1,0 +1,90 @@
+"""One worker process: a coordinator (its own consumer group over the event log) and an
+engine worker (one consumer group over the shards), so every process shares every role and
+any of them may die. ``jost worker`` and the embedded platform
+(``python -m jost.platform.consumers.worker``) both run ``main``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+from jost.platform import lifeline
+from jost.platform.consumers.coordinator import Coordinator, Deadline
+from jost.platform.consumers.directory import JobDirectory
+from jost.platform.consumers.engine import EngineWorker, warm_up
+from jost.platform.consumers.groups import GroupTiming
+from jost.platform.log import EventLog
+from jost.platform.settings import Topics
+from jost.platform.supervisor import mark_ready
+
+log = logging.getLogger(__name__)
+
+
+def serve(
+    bootstrap: str,
+    topics: Topics,
+    timing: GroupTiming | None = None,
+    stop: threading.Event | None = None,
+    deadline: Deadline | None = None,
+) -> None:
+    """Run until ``stop`` is set, then let the shard running finish. A part that stopped on
+    an error ends the process (its supervisor starts another)."""
+    timing = timing or GroupTiming()
+    stop = stop or threading.Event()
+    event_log = EventLog(bootstrap, topics)
+    directory = JobDirectory(bootstrap, topics.events).start()
+    coordinator = Coordinator(bootstrap, event_log, timing, deadline).start()
+    engine = EngineWorker(bootstrap, event_log, timing, directory).start()
+    parts = {"engine": engine, "coordinator": coordinator, "directory": directory}
+    ready = False
+    try:
+        # While the groups form: ready means the kernel is loaded too, so no job's time
+        # includes loading it (or, the first time on a machine, compiling it).
+        log.info("worker: kernel loaded in %.2f s", warm_up())
+        while not stop.wait(0.02):
+            if not ready and engine.assigned.is_set() and coordinator.assigned.is_set():
+                ready = True
+                mark_ready()
+            for name, part in parts.items():
+                if part.error is not None:
+                    raise RuntimeError(f"{name} stopped: {part.error}")
+    finally:
+        began = time.perf_counter()
+        # Together: each finishes its step (the engine its shard) and leaves its group.
+        for part in parts.values():
+            part.request_stop()
+        for part in parts.values():
+            part.stop(timeout=60.0)
+        event_log.close()
+        took = time.perf_counter() - began
+        log.info("worker: ran %d shards; stopped in %.2f s", engine.shards_run, took)
+
+
+def main(bootstrap: str, session_timeout_ms: int = GroupTiming().session_timeout_ms) -> int:
+    """A worker process until SIGINT/SIGTERM: logs at INFO, ends with its supervisor."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    timing = GroupTiming.for_broker(bootstrap, session_timeout_ms)
+    lifeline.watch()
+    serve(bootstrap, Topics(), timing=timing, stop=stop)
+    # Everything the worker did is in the log and its groups know it left: skip the
+    # interpreter's teardown (numba's and the Kafka clients' take half a second), so that
+    # stopping the platform is not spent waiting for it.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    # ``python -m jost.platform.consumers.worker``: as the embedded platform starts a worker
+    # (``jost worker`` is the same, with its options).
+    if not (address := os.environ.get("JOST_BOOTSTRAP")):
+        sys.exit("set JOST_BOOTSTRAP")
+    sys.exit(main(address))

@@ -1,0 +1,197 @@
+"""The whole platform on one machine (``jost up``, ``jost run``): the embedded broker with its
+topics, the log restored from the archive, the API (granian, with the projector) and one
+engine worker process per core under a supervisor; ready when the API answers and every
+worker holds its partitions, so the first job never waits for a worker to join."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import msgspec
+
+from jost.platform.settings import DB_NAME, Topics
+from jost.platform.supervisor import READY_ENV, DataDirLock, Supervisor
+
+API_FACTORY = "jost.platform.api.app:create_app"
+JOST_COMMAND = [sys.executable, "-c", "import sys; from jost.cli import main; sys.exit(main())"]
+"""``jost`` in a child process: the same interpreter, whether or not the script is on PATH."""
+WORKER_COMMAND = [sys.executable, "-m", "jost.platform.consumers.worker"]
+"""An engine worker without the CLI around it (``jost worker`` runs the same function): it
+imports only what a worker needs, so it joins its groups sooner."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def granian_command(host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-access-log",
+        # Idle connections are dropped after 5 s without headers, and a worker holds up to
+        # 4,096 at once: a thousand silent sockets no longer shut everyone else out.
+        "--http1-header-read-timeout",
+        "5000",
+        "--backlog",
+        "4096",
+        API_FACTORY,
+    ]
+
+
+def admin_token(data_dir: Path) -> tuple[str, bool]:
+    """JOST_TOKEN if set; else the token this data folder was given on its first start.
+    Returns the token and whether it was just created."""
+    if env := os.environ.get("JOST_TOKEN"):
+        return env, False
+    path = data_dir / "settings.json"
+    if path.exists():
+        return json.loads(path.read_text())["admin_token"], False
+    token = secrets.token_urlsafe(24)
+    path.write_text(json.dumps({"admin_token": token}))
+    path.chmod(0o600)
+    return token, True
+
+
+class EmbeddedPlatform(msgspec.Struct, frozen=True, kw_only=True):
+    """A running single-machine platform, as ``embedded_platform`` yields it."""
+
+    url: str
+    token: str
+    token_created: bool
+    bootstrap: str
+    data_dir: Path
+    supervisor: Supervisor
+    resumed: int
+    """Unfinished jobs restored from the archive at start."""
+
+
+@contextlib.contextmanager
+def embedded_platform(
+    *,
+    host: str,
+    port: int,
+    data_dir: Path,
+    workers: int,
+    stop: threading.Event,
+    output: IO[bytes] | None = None,
+    health_timeout: float = 90.0,
+) -> Iterator[EmbeddedPlatform]:
+    """The embedded broker with its topics, the log restored from the archive (every
+    unfinished job resumes), then the API and ``workers`` engine worker processes under a
+    supervisor that restarts any that dies; everything is stopped on exit. ``output``
+    receives the children's logs (default: this process's stdout/stderr). Yields once the
+    API answers and every worker holds its partitions. Raises ``AlreadyRunning`` when a
+    platform runs on ``data_dir``, RuntimeError when the API or a worker does not start."""
+    from jost.platform.embedded import EmbeddedBroker
+    from jost.platform.log import EventLog
+    from jost.platform.recovery import restore
+    from jost.platform.topics import create_embedded_topics
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = f"http://{host}:{port}"
+    lock = DataDirLock(data_dir, url)
+    try:
+        token, created = admin_token(data_dir)
+        with EmbeddedBroker() as broker, tempfile.TemporaryDirectory(prefix="jost-ready-") as ready:
+            topics = Topics()
+            create_embedded_topics(broker, topics)
+            event_log = EventLog(broker.bootstrap, topics)
+            try:
+                resumed = restore(data_dir / DB_NAME, event_log, broker.log_id)
+            finally:
+                event_log.close()
+            env = {
+                **os.environ,
+                "JOST_BOOTSTRAP": broker.bootstrap,
+                "JOST_DATA_DIR": str(data_dir),
+                "JOST_TOKEN": token,
+                READY_ENV: ready,
+            }
+            children = [("api", granian_command(host, port))]
+            children += [(f"worker-{i + 1}", WORKER_COMMAND) for i in range(workers)]
+            supervisor = Supervisor(children, env, output).start()
+            try:
+                _wait_started(url, Path(ready), workers, stop, supervisor, health_timeout)
+                yield EmbeddedPlatform(
+                    url=url,
+                    token=token,
+                    token_created=created,
+                    bootstrap=broker.bootstrap,
+                    data_dir=data_dir,
+                    supervisor=supervisor,
+                    resumed=len(resumed),
+                )
+            finally:
+                supervisor.stop()
+    finally:
+        lock.release()
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, so the caller can shut its children down in order."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _wait_started(
+    url: str,
+    ready: Path,
+    workers: int,
+    stop: threading.Event,
+    supervisor: Supervisor,
+    timeout: float,
+) -> None:
+    """Wait until the API answers and every worker holds its partitions in both groups:
+    a worker that joins later makes its group rebalance, which stalls every member (and a
+    job in flight) while the group forms again."""
+    deadline = time.monotonic() + timeout
+    healthy = False
+    while not stop.is_set():
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                "the API did not become healthy"
+                if not healthy
+                else f"only {supervisor.ready_count(ready)} of {workers} workers joined"
+            )
+        if supervisor.child("api").restarts >= 3:
+            raise RuntimeError("the API did not become healthy (it keeps dying at start)")
+        healthy = healthy or _answers(f"{url}/api/health/")
+        if healthy and supervisor.ready_count(ready) >= workers:
+            return
+        stop.wait(0.02)
+    raise RuntimeError("interrupted while starting")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
