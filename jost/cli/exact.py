@@ -4,22 +4,21 @@ strategy derived for them, computed by the combinatorial analyzer (no simulation
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import msgspec
 
-from jost.contracts import SimulationConfig, decode_config
-from jost.engine.charts import resolve_playing
+from jost.cli.config_file import ConfigError, fail, read_config
+from jost.contracts import SimulationConfig
 from jost.engine.exact import (
     POST_SPLIT,
     POST_SPLIT_CONVENTIONS,
-    analyze,
-    chart_ev,
     derive_chart,
     format_chart,
     hand_action_evs,
 )
+from jost.engine.exact_answers import exact_answer
+
+OWN_CHART = "the config's own chart"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,23 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(handler=run_strategy)
 
 
-def _fail(message: str) -> int:
-    print(f"jost: {message}", file=sys.stderr)
-    return 2
-
-
-def _read(path: str) -> SimulationConfig:
-    """Raises OSError or msgspec.DecodeError (ValidationError included)."""
-    return decode_config(Path(path).read_bytes())
-
-
 def _load(path: str) -> SimulationConfig | int:
     try:
-        return _read(path)
-    except OSError as exc:
-        return _fail(f"{path}: cannot read: {exc.strerror}")
-    except msgspec.DecodeError as exc:
-        return _fail(f"{path}: invalid config: {exc}")
+        return read_config(path)
+    except ConfigError as exc:
+        return fail(str(exc))
 
 
 def run_exact(args: argparse.Namespace) -> int:
@@ -84,29 +71,36 @@ def run_exact(args: argparse.Namespace) -> int:
     if isinstance(config, int):
         return config
     try:
-        result = analyze(config.rules, post_split=args.post_split)
-        played = resolve_playing(config.strategy, config.rules)
-        played_ev = chart_ev(config.rules, played)
+        answer = exact_answer(
+            config.rules,
+            config.strategy,
+            post_split=args.post_split,
+            with_chart=True,
+            own_chart=OWN_CHART,
+        )
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
+    derived = answer.derived_chart
+    assert derived is not None  # asked for with_chart
     if args.json:
         out: dict[str, object] = {
-            "ev_composition_dependent": result.ev_composition_dependent,
-            "ev_basic": played_ev,
-            "chart": played.name or "the config's own chart",
-            "ev_derived": result.ev_basic,
-            "derived_chart": result.chart.name,
-            "post_split": result.post_split,
-            "post_split_description": result.post_split_description,
-            "ev_by_upcard": result.ev_by_upcard,
+            "ev_composition_dependent": answer.ev_composition_dependent,
+            "ev_basic": answer.ev_basic,
+            "chart": answer.chart,
+            "ev_derived": answer.ev_derived,
+            "derived_chart": derived.name,
+            "post_split": answer.post_split,
+            "post_split_description": answer.post_split_description,
+            "ev_by_upcard": answer.ev_by_upcard,
         }
         print(msgspec.json.encode(out).decode())
         return 0
-    print(f"rules: {result.chart.name.removeprefix('derived ')}")
-    print(f"EV, composition-dependent play: {100 * result.ev_composition_dependent:+.4f}%")
-    print(f"EV, chart played ({played.name or 'own'}): {100 * played_ev:+.4f}%")
-    print(f"EV, derived basic strategy:     {100 * result.ev_basic:+.4f}%")
-    print(f"post-split play: {result.post_split} ({result.post_split_description})")
+    played = "own" if answer.chart == OWN_CHART else answer.chart
+    print(f"rules: {derived.name.removeprefix('derived ')}")
+    print(f"EV, composition-dependent play: {100 * answer.ev_composition_dependent:+.4f}%")
+    print(f"EV, chart played ({played}): {100 * answer.ev_basic:+.4f}%")
+    print(f"EV, derived basic strategy:     {100 * answer.ev_derived:+.4f}%")
+    print(f"post-split play: {answer.post_split} ({answer.post_split_description})")
     return 0
 
 
@@ -115,7 +109,7 @@ def run_strategy(args: argparse.Namespace) -> int:
     if isinstance(config, int):
         return config
     if (args.hand is None) != (args.upcard is None):
-        return _fail("--hand and --upcard go together")
+        return fail("--hand and --upcard go together")
     rules = config.rules
     try:
         if args.hand is not None:
@@ -127,7 +121,7 @@ def run_strategy(args: argparse.Namespace) -> int:
         else:
             chart = derive_chart(rules)
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.hand is not None:
         best = max(values, key=values.__getitem__)
         if args.json:

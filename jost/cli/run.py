@@ -17,7 +17,7 @@ from rich.console import Console
 from jost.cli.client_commands import follow_job
 from jost.cli.config_file import ConfigError, fail, read_config
 from jost.cli.simulate import result_table, with_overrides
-from jost.engine.charts import resolve_playing
+from jost.engine.playing import resolve_playing
 from jost.engine.validate import check_runnable
 from jost.platform.settings import default_data_dir
 from jost.platform.standalone import embedded_platform, free_port, stop_on_signals

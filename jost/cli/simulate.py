@@ -15,7 +15,7 @@ from rich.table import Table
 from jost.cli.config_file import ConfigError, fail, profile_names, read_config, read_profile
 from jost.contracts import SimulationConfig, Summary, decode_config
 from jost.engine.bands import count_bands
-from jost.engine.charts import resolve_playing
+from jost.engine.playing import resolve_playing
 from jost.engine.validate import check_runnable, shard_count
 from jost.terminal.output import json_line, result_json, run_local
 

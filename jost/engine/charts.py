@@ -1,4 +1,6 @@
-"""The shipped basic strategy charts: finding the right one for a game and loading it.
+"""The shipped basic strategy charts: finding the right one for a game and loading it, and the
+surrender table a chart holds for the rules. Data only: the analyzer reads these too, so this
+module imports nothing of the analyzer (``jost.engine.playing`` picks a strategy's chart).
 
 Charts are data (``jost/defaults/charts/<name>.json``), not code, so that they can be read,
 diffed against the published references and replaced by a player's own chart in the config.
@@ -10,9 +12,9 @@ and the hole-card rule pick the chart.
 from __future__ import annotations
 
 from jost import defaults
-from jost.contracts import Chart, Rules, Strategy, SurrenderChart
+from jost.contracts import Chart, Rules, SurrenderChart
 
-_CHART_DIR = "charts"
+CHART_DIR = "charts"
 
 
 def chart_name_for(rules: Rules) -> str:
@@ -37,37 +39,13 @@ def chart_name_for(rules: Rules) -> str:
 def chart_names() -> list[str]:
     """The names of the shipped charts, sorted: every ``<name>.json`` in the package, so a
     chart added as data needs no code change. A fresh list, so callers may modify it."""
-    return list(defaults.names(_CHART_DIR))
+    return list(defaults.names(CHART_DIR))
 
 
 def load_chart(name: str) -> Chart:
     """The shipped chart called ``name``, decoded and validated once, then cached (a Chart is
     frozen, so sharing one instance is safe). An unknown name raises ``ValueError``."""
-    return defaults.load(_CHART_DIR, name, Chart, "strategy.playing")
-
-
-def resolve_playing(strategy: Strategy, rules: Rules) -> Chart:
-    """The chart that ``strategy.playing`` stands for in a game with ``rules``: ``"basic"`` is
-    the shipped chart for the rules, ``"derived"`` the total-dependent basic strategy the exact
-    analyzer derives for exactly these rules (cached per rule set), another string names a
-    shipped chart, and a ``Chart`` is the player's own and is used as it is."""
-    playing = strategy.playing
-    if isinstance(playing, Chart):
-        return playing
-    if playing == "basic":
-        return load_chart(chart_name_for(rules))
-    if playing == "derived":
-        # Imported here: the analyzer's numba solver is only loaded by the jobs that derive.
-        from jost.engine.exact import derive_chart
-
-        return derive_chart(rules)
-    known = defaults.names(_CHART_DIR)
-    if playing not in known:
-        raise ValueError(
-            f"strategy.playing: unknown chart {playing!r}; use 'basic', 'derived', a chart "
-            f"of your own, or one of the shipped charts: {', '.join(known)}"
-        )
-    return load_chart(playing)
+    return defaults.load(CHART_DIR, name, Chart, "strategy.playing")
 
 
 def surrender_table(chart: Chart, rules: Rules) -> SurrenderChart | None:

@@ -19,6 +19,16 @@ from jost.contracts import (
 )
 from jost.engine import kernel as k
 from jost.engine.cards import card_value
+from jost.engine.codes import (
+    KEEP,
+    NO_ROW,
+    PAIR_CODE,
+    PAIR_OPPOSITE,
+    PLAY_CODE,
+    PLAY_OPPOSITE,
+    SURRENDER,
+)
+from jost.engine.errors import ConfigRejected
 
 BALANCED_RANGE = 30
 """True counts beyond +-30 are gathered into the end bins (they almost never occur)."""
@@ -33,11 +43,19 @@ def deviation_set_names() -> tuple[str, ...]:
 
 
 def load_count_system(name: str) -> CountSystem:
+    _check_shipped("counts", name, "$.strategy.count.system", "count system")
     return defaults.load("counts", name, CountSystem, "strategy.count.system")
 
 
 def load_deviation_set(name: str) -> DeviationSet:
+    _check_shipped("deviations", name, "$.strategy.deviations", "index set")
     return defaults.load("deviations", name, DeviationSet, "strategy.deviations")
+
+
+def _check_shipped(kind: str, name: str, field: str, what: str) -> None:
+    if name not in defaults.names(kind):
+        shipped = ", ".join(defaults.names(kind))
+        raise ConfigRejected(field, f"unknown {what} {name!r}; shipped: {shipped}")
 
 
 def resolve_count(config: SimulationConfig) -> CountSystem | None:
@@ -59,9 +77,10 @@ def resolve_deviations(config: SimulationConfig) -> list[IndexPlay]:
     count = config.strategy.count
     system = count.system if count is not None else None
     if isinstance(system, str) and system != chosen.system:
-        raise ValueError(
-            f"strategy.deviations: {deviations!r} holds {chosen.system} indices, but "
-            f"strategy.count.system is {system!r}"
+        raise ConfigRejected(
+            "$.strategy.deviations",
+            f"{deviations!r} holds {chosen.system} indices, but strategy.count.system is "
+            f"{system!r}",
         )
     return chosen.h17 if config.rules.dealer_hits_soft_17 else chosen.s17
 
@@ -129,24 +148,14 @@ def build_bets(config: SimulationConfig, counting: Counting | None) -> Bets:
     # surrender and insurance all pay whole ticks.
     scale = math.lcm(*(f.denominator for f in in_units))
     if scale > 1000:
-        raise ValueError(
-            "betting: bets must be multiples of 1/1000 of betting.unit after chip rounding "
-            f"(got {float(min(in_units, key=lambda f: f.denominator)):g} units)"
+        raise ConfigRejected(
+            "$.betting",
+            "bets must be multiples of 1/1000 of betting.unit after chip rounding "
+            f"(got {float(min(in_units, key=lambda f: f.denominator)):g} units)",
         )
     ticks = TICKS_PER_UNIT * scale
     per_bin = np.array([int(f * ticks) for f in in_units], dtype=np.int64)
     return Bets(ticks, per_bin, int(per_bin[0]) if counting is None else 0)
-
-
-_PLAY_CODE = {"H": k.A_HIT, "S": k.A_STAND, "D": k.A_DOUBLE_HIT, "Ds": k.A_DOUBLE_STAND}
-_PLAY_OPPOSITE = {
-    k.A_HIT: k.A_STAND,
-    k.A_STAND: k.A_HIT,
-    k.A_DOUBLE_HIT: k.A_HIT,
-    k.A_DOUBLE_STAND: k.A_STAND,
-}
-_PAIR_CODE = {"P": k.PAIR_SPLIT, "N": k.PAIR_NO}
-_PAIR_OPPOSITE = {k.PAIR_SPLIT: k.PAIR_NO, k.PAIR_NO: k.PAIR_SPLIT, k.PAIR_SPLIT_DAS: k.PAIR_NO}
 
 
 def build_deviations(plays: list[IndexPlay], tab: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
@@ -168,23 +177,23 @@ def build_deviations(plays: list[IndexPlay], tab: np.ndarray) -> tuple[np.ndarra
         if play.action == "R":
             if kind == "pair":
                 plane = k.T_SURR_PAIR
-                if tab[plane, row, up] == k.SURR_PAIR_ROW_NONE:
+                if tab[plane, row, up] == NO_ROW:
                     total_plane, total_row = (
                         (k.T_SURR_SOFT, 12) if row == 1 else (k.T_SURR_HARD, 2 * row)
                     )
                     tab[plane, row, :] = tab[total_plane, total_row, :]
             else:
                 plane = k.T_SURR_HARD if kind == "hard" else k.T_SURR_SOFT
-            action, otherwise = k.SURR_YES, k.SURR_NO
+            action, otherwise = SURRENDER, KEEP
         elif kind == "pair":
             plane = k.T_PAIR
-            action = _PAIR_CODE[play.action]
+            action = PAIR_CODE[play.action]
             chart = int(tab[plane, row, up])
-            otherwise = chart if chart != action else _PAIR_OPPOSITE[action]
+            otherwise = chart if chart != action else PAIR_OPPOSITE[action]
         else:
             plane = k.T_HARD if kind == "hard" else k.T_SOFT
-            action = _PLAY_CODE[play.action]
+            action = PLAY_CODE[play.action]
             chart = int(tab[plane, row, up])
-            otherwise = chart if chart != action else _PLAY_OPPOSITE[action]
+            otherwise = chart if chart != action else PLAY_OPPOSITE[action]
         dev[plane, row, up] = (mode, at, action, otherwise)
     return dev, insurance

@@ -12,19 +12,24 @@ import numpy as np
 from jost.contracts import UPCARDS, Chart, Rules, SimulationConfig
 from jost.engine import kernel as k
 from jost.engine.cards import card_value
-from jost.engine.charts import resolve_playing, surrender_table
+from jost.engine.charts import surrender_table
+from jost.engine.codes import (
+    NO_ROW,
+    PAIR_CODE,
+    PLAY_CODE,
+    SURRENDER_CODE,
+    SURRENDER_RULE,
+    double_table,
+)
 from jost.engine.counting import (
     build_bets,
     build_counting,
     build_deviations,
     resolve_deviations,
 )
+from jost.engine.playing import resolve_playing
 
-_PLAY = {"H": k.A_HIT, "S": k.A_STAND, "D": k.A_DOUBLE_HIT, "Ds": k.A_DOUBLE_STAND}
-_PAIR = {"N": k.PAIR_NO, "P": k.PAIR_SPLIT, "PD": k.PAIR_SPLIT_DAS}
-_SURRENDER = {"-": k.SURR_NO, "R": k.SURR_YES}
 _BLACKJACK_PAYS = {1.5: (3, 2), 1.2: (6, 5), 1.0: (1, 1)}
-_SURRENDER_RULE = {"none": k.SURRENDER_NONE, "late": k.SURRENDER_LATE, "early": k.SURRENDER_EARLY}
 _HOLE_RULE = {"peek": k.HOLE_PEEK, "enhc": k.HOLE_ENHC, "enhc_all": k.HOLE_ENHC_ALL}
 _SHUFFLE_RULE = {
     "cut_card": k.SHUFFLE_CUT_CARD,
@@ -47,10 +52,14 @@ class Game(NamedTuple):
     bin_low: int  # the count of the first bin
     counting: bool
 
+    def arrays(self) -> k.GameArrays:
+        """What the kernel reads."""
+        return k.GameArrays(self.params, self.tab, self.dev, self.tags, self.bets)
+
 
 def build_game(config: SimulationConfig) -> Game:
-    """Everything the kernel needs for ``config``; raises ``ValueError`` naming the field for
-    what only the shipped data can tell (an unknown chart, count system or index set)."""
+    """Everything the kernel needs for ``config``; raises ``ConfigRejected`` naming the field
+    for what only the shipped data can tell (an unknown chart, count system or index set)."""
     rules = config.rules
     tab = build_tables(resolve_playing(config.strategy, rules), rules)
     counting = build_counting(config)
@@ -64,7 +73,7 @@ def build_game(config: SimulationConfig) -> Game:
     params[k.P_MAX_HANDS] = rules.max_split_hands
     params[k.P_RSA] = rules.resplit_aces
     params[k.P_HSA] = rules.hit_split_aces
-    params[k.P_SURRENDER] = _SURRENDER_RULE[rules.surrender]
+    params[k.P_SURRENDER] = SURRENDER_RULE[rules.surrender]
     params[k.P_HOLE] = _HOLE_RULE[rules.hole_card]
     params[k.P_SHUFFLE] = _SHUFFLE_RULE[rules.shuffle]
     params[k.P_CUT] = round(rules.penetration * 52 * rules.decks)
@@ -106,29 +115,23 @@ def build_game(config: SimulationConfig) -> Game:
 def build_tables(chart: Chart, rules: Rules) -> np.ndarray:
     tab = np.zeros((k.N_PLANES, 22, 11), np.int8)
     for row, cells in chart.hard.items():
-        _fill(tab[k.T_HARD, int(row)], cells, _PLAY)
+        _fill(tab[k.T_HARD, int(row)], cells, PLAY_CODE)
     for row, cells in chart.soft.items():
-        _fill(tab[k.T_SOFT, int(row)], cells, _PLAY)
+        _fill(tab[k.T_SOFT, int(row)], cells, PLAY_CODE)
     for row, cells in chart.pairs.items():
-        _fill(tab[k.T_PAIR, card_value(row)], cells, _PAIR)
+        _fill(tab[k.T_PAIR, card_value(row)], cells, PAIR_CODE)
 
     surrender = surrender_table(chart, rules)
-    tab[k.T_SURR_PAIR, :, :] = k.SURR_PAIR_ROW_NONE
+    tab[k.T_SURR_PAIR, :, :] = NO_ROW
     if surrender is not None:
         for row, cells in surrender.hard.items():
-            _fill(tab[k.T_SURR_HARD, int(row)], cells, _SURRENDER)
+            _fill(tab[k.T_SURR_HARD, int(row)], cells, SURRENDER_CODE)
         for row, cells in surrender.soft.items():
-            _fill(tab[k.T_SURR_SOFT, int(row)], cells, _SURRENDER)
+            _fill(tab[k.T_SURR_SOFT, int(row)], cells, SURRENDER_CODE)
         for row, cells in surrender.pairs.items():
-            _fill(tab[k.T_SURR_PAIR, card_value(row)], cells, _SURRENDER)
+            _fill(tab[k.T_SURR_PAIR, card_value(row)], cells, SURRENDER_CODE)
 
-    # Doubling is restricted by hard total; soft hands double only under "any_two".
-    ok = tab[k.T_DOUBLE_OK]
-    if rules.double == "any_two":
-        ok[:, :] = 1
-    else:
-        low = 9 if rules.double == "9_to_11" else 10
-        ok[low:12, 0] = 1
+    tab[k.T_DOUBLE_OK, :, :2] = double_table(rules.double)
     return tab
 
 

@@ -1,11 +1,15 @@
 """The hot loop: plays rounds of blackjack and accumulates our seat's sufficient statistics.
 
-Everything arrives as flat numpy arrays built by ``jost.engine.game``: ``params`` (the rules as
-integers, indices ``P_*``), ``tab`` (the strategy and doubling tables, planes ``T_*``, indexed
-``[plane, total or pair rank, upcard]`` with card values 1 = ace .. 10), the shoe and its
-cursor, the generator state, the count's tags, index plays and bet table, and the outputs:
-``out`` (the ``Tally`` fields in order), ``bins`` (statistics by the count at the bet) and
-``trips`` (each trip's result). No Python objects inside; money is in integer ticks.
+Everything arrives as flat numpy arrays, grouped in NamedTuples by who writes them: the game
+(``GameArrays``, built by ``jost.engine.game``: ``params``, the rules as integers, indices
+``P_*``; ``tab``, the strategy and doubling tables, planes ``T_*``, indexed ``[plane, total or
+pair rank, upcard]`` with card values 1 = ace .. 10; the count's tags, index plays and bet
+table), the ``Shoe`` (its cards, cursor and generator state) and the ``Tallies`` (``out``, the
+``Tally`` fields in order; ``bins``, statistics by the count at the bet; ``trips``, each trip's
+result). No Python objects inside; money is in integer ticks.
+
+``play_rounds`` is the round's phases in order (shuffle point, bet, deal, insurance, early
+surrender, the seats' play, the dealer's, settlement, the trip), each a helper inlined into it.
 
 The shoe holds card codes: the value (1 = ace .. 10) and, for red sevens, bit ``RED``, so a
 count may tag red and black sevens apart (Red 7). Counts are kept in half points (tags * 2).
@@ -17,8 +21,22 @@ card rules the dealer's second card comes after all seats have played.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+
+from jost.engine.codes import (
+    DOUBLE_STAND,
+    HIT,
+    NO_ROW,
+    SPLIT,
+    SPLIT_DAS,
+    STAND,
+    SURRENDER,
+    SURRENDER_EARLY,
+    SURRENDER_LATE,
+)
 
 # -- the generator
 
@@ -199,11 +217,14 @@ P_TRIP_ROUNDS = 26  # 0: no trips
 P_BANKROLL = 27  # ticks
 N_PARAMS = 28
 
-SURRENDER_NONE, SURRENDER_LATE, SURRENDER_EARLY = 0, 1, 2
+
+# Rule codes only the simulator reads (surrender's are shared with the analyzer: jost.engine.codes).
 HOLE_PEEK, HOLE_ENHC, HOLE_ENHC_ALL = 0, 1, 2
 SHUFFLE_CUT_CARD, SHUFFLE_EVERY_ROUND, SHUFFLE_CONTINUOUS = 0, 1, 2
 
-# tab planes, [plane, total or pair card, upcard]
+# tab planes, [plane, total or pair card, upcard]; cells hold the chart codes of
+# jost.engine.codes (play codes in T_HARD/T_SOFT, pair codes in T_PAIR, surrender codes in the
+# T_SURR_* planes, NO_ROW in T_SURR_PAIR where a pair has no surrender row of its own)
 T_HARD = 0
 T_SOFT = 1
 T_PAIR = 2
@@ -213,15 +234,8 @@ T_SURR_PAIR = 5
 T_DOUBLE_OK = 6  # [T_DOUBLE_OK, total, 0] hard total may double, [.., 1] soft total may
 N_PLANES = 7
 
-# play codes
-A_HIT, A_STAND, A_DOUBLE_HIT, A_DOUBLE_STAND = 0, 1, 2, 3
-# pair codes
-PAIR_NO, PAIR_SPLIT, PAIR_SPLIT_DAS = 0, 1, 2
-# surrender codes; PAIR_ROW_NONE: the pair has no row of its own, use its total's row
-SURR_NO, SURR_YES, SURR_PAIR_ROW_NONE = 0, 1, 2
-
 # index plays: dev[plane, row, upcard, field], planes as tab's T_HARD .. T_SURR_PAIR; the
-# action and the play otherwise are codes of the plane (play, pair or surrender codes)
+# action and the play otherwise are chart codes of the plane
 DEV_MODE = 0
 DEV_AT = 1  # the count compared with, as a whole number (an index rounded up)
 DEV_ACTION = 2
@@ -269,29 +283,82 @@ MAX_SEATS = 8
 BUST = 22
 SCRATCH_SHAPE = (4, MAX_SEATS, MAX_HANDS)
 """The kernel's scratch: per-seat cards, states, hand counts; split-hand work rows; each
-seat's hand values and bet multiples."""
+seat's hand values and bet multiples (``Seats`` names its parts)."""
 
 # seat state after the deal
 SEAT_EMPTY, SEAT_PLAYING, SEAT_NATURAL, SEAT_SURRENDERED = 0, 1, 2, 3
 
+# trip: the trip in progress, carried from round to round
+TRIP_DONE = 0  # rounds dealt
+TRIP_NET = 1  # ticks
+TRIP_RUINED = 2  # 1 once the trip has lost the bankroll
+TRIP_COUNT = 3  # trips finished in this call
+TRIP_SIZE = 4
+
+
+class GameArrays(NamedTuple):
+    """What the kernel reads and never writes: the rules (``params``), the strategy tables
+    (``tab``), the index plays (``dev``), the count's tags and the bet at each count."""
+
+    params: np.ndarray
+    tab: np.ndarray
+    dev: np.ndarray
+    tags: np.ndarray
+    bets: np.ndarray
+
+
+class Shoe(NamedTuple):
+    """The shoe's state, written as cards are dealt: the card codes, the cursor (``POS`` ..
+    ``HOLE_TAG``) and the generator state."""
+
+    cards: np.ndarray
+    cur: np.ndarray
+    rng: np.ndarray
+
+
+class Tallies(NamedTuple):
+    """The outputs, added to: ``out`` (the ``Tally`` fields in order), ``bins`` (statistics by
+    the count at the bet) and ``trips`` (each finished trip's result)."""
+
+    out: np.ndarray
+    bins: np.ndarray
+    trips: np.ndarray
+
+
+class Seats(NamedTuple):
+    """One round's table, views into the caller's scratch: each seat's two first cards, state
+    (``SEAT_*``) and number of hands; the seat just played's doubles and splits (``counts``);
+    split-hand work rows; each hand's final value and bet multiple."""
+
+    c1: np.ndarray
+    c2: np.ndarray
+    state: np.ndarray
+    n_hands: np.ndarray
+    counts: np.ndarray
+    work: np.ndarray
+    value: np.ndarray
+    mult: np.ndarray
+
+
+# Every helper below is inlined into play_rounds: as calls they would each pass and return
+# the arrays, and numba keeps reference counts on arrays crossing a call.
+
 
 @njit(inline="always")
-def _choose(
-    plain: int,
-    dev: np.ndarray,
-    plane: int,
-    row: int,
-    up: int,
-    cur: np.ndarray,
-    n_cards: int,
-    params: np.ndarray,
-) -> int:
+def _card(g: GameArrays, sh: Shoe) -> int:
+    """A card dealt face up (counted), as its value."""
+    return deal(sh.cards, sh.cur, sh.rng, g.tags)
+
+
+@njit(inline="always")
+def _choose(plain: int, g: GameArrays, sh: Shoe, plane: int, row: int, up: int) -> int:
     """The chart's code, or an index play's when the cell has one: its action when the count
     is on its side of the index, its other play when not."""
+    dev = g.dev
     mode = dev[plane, row, up, DEV_MODE]
     if mode == MODE_NONE:
         return plain
-    c = count_now(cur, n_cards, params)
+    c = count_now(sh.cur, sh.cards.shape[0], g.params)
     above = c >= dev[plane, row, up, DEV_AT]
     if above == (mode == MODE_AT_OR_ABOVE):
         return dev[plane, row, up, DEV_ACTION]
@@ -299,18 +366,9 @@ def _choose(
 
 
 @njit(inline="always")
-def _surrenders(
-    tab: np.ndarray,
-    dev: np.ndarray,
-    use_dev: bool,
-    c1: int,
-    c2: int,
-    up: int,
-    cur: np.ndarray,
-    n_cards: int,
-    params: np.ndarray,
-) -> bool:
-    if c1 == c2 and tab[T_SURR_PAIR, c1, up] != SURR_PAIR_ROW_NONE:
+def _surrenders(g: GameArrays, sh: Shoe, use_dev: bool, c1: int, c2: int, up: int) -> bool:
+    tab = g.tab
+    if c1 == c2 and tab[T_SURR_PAIR, c1, up] != NO_ROW:
         plane, row = T_SURR_PAIR, c1
     elif (c1 == 1 or c2 == 1) and c1 + c2 <= 11:
         plane, row = T_SURR_SOFT, c1 + c2 + 10
@@ -318,39 +376,25 @@ def _surrenders(
         plane, row = T_SURR_HARD, c1 + c2
     code = tab[plane, row, up]
     if use_dev:
-        code = _choose(code, dev, plane, row, up, cur, n_cards, params)
-    return code == SURR_YES
+        code = _choose(code, g, sh, plane, row, up)
+    return code == SURRENDER
 
 
 @njit(inline="always")
 def _play_seat(
-    c1: int,
-    c2: int,
-    up: int,
-    use_dev: bool,
-    params: np.ndarray,
-    tab: np.ndarray,
-    dev: np.ndarray,
-    tags: np.ndarray,
-    shoe: np.ndarray,
-    cur: np.ndarray,
-    rng: np.ndarray,
-    value: np.ndarray,
-    mult: np.ndarray,
-    seat: int,
-    counts: np.ndarray,
-    work: np.ndarray,
+    c1: int, c2: int, up: int, use_dev: bool, g: GameArrays, sh: Shoe, seats: Seats, seat: int
 ) -> int:
     """Play one seat's hand (and its splits) to the end. Writes each hand's final value
-    (``BUST`` when busted) and bet multiple (2 when doubled); ``counts`` gets the seat's
-    doubles and splits; ``work`` is scratch space (3, MAX_HANDS) allocated once per shard.
-    ``use_dev``: this seat plays the index plays (our spots do, the other seats do not).
-    Returns the number of hands."""
+    (``BUST`` when busted) and bet multiple (2 when doubled); ``seats.counts`` gets the seat's
+    doubles and splits. ``use_dev``: this seat plays the index plays (our spots do, the other
+    seats do not). Returns the number of hands."""
+    params = g.params
+    tab = g.tab
+    work = seats.work
     das = params[P_DAS] != 0
     max_hands = params[P_MAX_HANDS]
     rsa = params[P_RSA] != 0
     hsa = params[P_HSA] != 0
-    n_cards = shoe.shape[0]
     work[0, 0] = c1
     work[1, 0] = c1 + c2
     work[2, 0] = 2
@@ -362,15 +406,15 @@ def _play_seat(
     while h < n_hands:
         f = work[0, h]
         if work[2, h] == 1:
-            work[1, h] += deal(shoe, cur, rng, tags)
+            work[1, h] += _card(g, sh)
             work[2, h] = 2
         t = work[1, h]
         # t - f is the second card, so the hand is a pair when it equals the first
         if t - f == f and n_hands < max_hands and (f != 1 or not split_aces or rsa):
             code = tab[T_PAIR, f, up]
             if use_dev:
-                code = _choose(code, dev, T_PAIR, f, up, cur, n_cards, params)
-            if code == PAIR_SPLIT or (code == PAIR_SPLIT_DAS and das):
+                code = _choose(code, g, sh, T_PAIR, f, up)
+            if code == SPLIT or (code == SPLIT_DAS and das):
                 work[0, n_hands] = f
                 work[1, n_hands] = f
                 work[2, n_hands] = 1
@@ -384,8 +428,8 @@ def _play_seat(
         has_ace = f == 1 or t - f == 1
         m = 1
         if split_aces and not hsa:
-            value[seat, h] = t + 10 if t <= 11 else t  # one card to each split ace
-            mult[seat, h] = 1
+            seats.value[seat, h] = t + 10 if t <= 11 else t  # one card to each split ace
+            seats.mult[seat, h] = 1
             h += 1
             continue
         nc = 2
@@ -397,30 +441,311 @@ def _play_seat(
             plane = T_SOFT if soft else T_HARD
             code = tab[plane, v, up]
             if use_dev:
-                code = _choose(code, dev, plane, v, up, cur, n_cards, params)
-            if code == A_STAND:
+                code = _choose(code, g, sh, plane, v, up)
+            if code == STAND:
                 break
-            if code != A_HIT:
+            if code != HIT:
                 if nc == 2 and (n_hands == 1 or das) and tab[T_DOUBLE_OK, v, 1 if soft else 0]:
-                    c = deal(shoe, cur, rng, tags)
+                    c = _card(g, sh)
                     t += c
                     has_ace = has_ace or c == 1
                     m = 2
                     doubles += 1
                     break
-                if code == A_DOUBLE_STAND:
+                if code == DOUBLE_STAND:
                     break
-            c = deal(shoe, cur, rng, tags)
+            c = _card(g, sh)
             t += c
             nc += 1
             has_ace = has_ace or c == 1
         v = t + 10 if (has_ace and t <= 11) else t
-        value[seat, h] = v if v <= 21 else BUST
-        mult[seat, h] = m
+        seats.value[seat, h] = v if v <= 21 else BUST
+        seats.mult[seat, h] = m
         h += 1
-    counts[0] = doubles
-    counts[1] = splits
+    seats.counts[0] = doubles
+    seats.counts[1] = splits
     return n_hands
+
+
+@njit(inline="always")
+def _shuffle_point(params: np.ndarray, sh: Shoe) -> bool:
+    """Start the round, reshuffling where the rules say; True when the shoe is fresh (the
+    count starts again)."""
+    cur = sh.cur
+    shuffle = params[P_SHUFFLE]
+    fresh = False
+    if shuffle == SHUFFLE_CUT_CARD:
+        if cur[POS] >= params[P_CUT]:
+            cur[POS] = 0
+            fresh = True
+    else:
+        # every round a fresh shoe; a shuffling machine leaves nothing worth counting
+        if shuffle == SHUFFLE_EVERY_ROUND:
+            cur[POS] = 0
+        fresh = True
+    if fresh:
+        cur[RC] = cur[IRC]
+    cur[ROUND_START] = cur[POS]
+    return fresh
+
+
+@njit(inline="always")
+def _bet(g: GameArrays, sh: Shoe, n_bins: int, fresh: bool, in_shoe: bool) -> tuple:
+    """The bet on the count before the deal: (bin, bet in ticks, whether a wonger is in)."""
+    params = g.params
+    b = 0
+    bet = params[P_BET]
+    if params[P_COUNTING] != 0:
+        c = count_now(sh.cur, sh.cards.shape[0], params)
+        b = c - params[P_BIN_LOW]
+        b = 0 if b < 0 else (n_bins - 1 if b >= n_bins else b)
+        bet = g.bets[b]
+        if params[P_WONG] != 0:
+            if fresh and params[P_SHUFFLE] == SHUFFLE_CUT_CARD:
+                in_shoe = False  # a wonger leaves at the shuffle and back-counts again
+            in_shoe = c >= params[P_WONG_LEAVE] if in_shoe else c >= params[P_WONG_ENTER]
+    return b, bet, in_shoe
+
+
+@njit(inline="always")
+def _deal(g: GameArrays, sh: Shoe, seats: Seats, playing: bool) -> tuple:
+    """The deal, in a casino's order; returns (upcard, hole card or 0). Our spots sit out
+    when not ``playing``; the hole card of a peek game stays out of the count until turned."""
+    params = g.params
+    n = params[P_SEATS]
+    ours = params[P_OUR_SEAT]
+    last_ours = ours + params[P_SPOTS] - 1
+    state = seats.state
+    c1 = seats.c1
+    c2 = seats.c2
+    for s in range(n):
+        state[s] = SEAT_PLAYING if (playing or s < ours or s > last_ours) else SEAT_EMPTY
+        seats.n_hands[s] = 0
+    for s in range(n):
+        if state[s] != SEAT_EMPTY:
+            c1[s] = _card(g, sh)
+    up = _card(g, sh)
+    for s in range(n):
+        if state[s] != SEAT_EMPTY:
+            c2[s] = _card(g, sh)
+            a = c1[s]
+            if a + c2[s] == 11 and (a == 1 or c2[s] == 1):
+                state[s] = SEAT_NATURAL
+    hole = 0
+    if params[P_HOLE] == HOLE_PEEK:
+        code = draw(sh.cards, sh.cur, sh.rng, g.tags)
+        hole = code & VALUE
+        sh.cur[HOLE_PENDING] = 1
+        sh.cur[HOLE_TAG] = g.tags[code]
+    return up, hole
+
+
+@njit(inline="always")
+def _insures(params: np.ndarray, sh: Shoe, up: int, playing: bool) -> bool:
+    """Insurance, offered against an ace (counted in ``out``); taken only where the index
+    says so."""
+    if up != 1 or not playing:
+        return False
+    mode = params[P_INSURANCE_MODE]
+    if mode == MODE_NONE:
+        return False
+    above = count_now(sh.cur, sh.cards.shape[0], params) >= params[P_INSURANCE_AT]
+    return above == (mode == MODE_AT_OR_ABOVE)
+
+
+@njit(inline="always")
+def _early_surrender(g: GameArrays, sh: Shoe, seats: Seats, up: int) -> None:
+    """Early surrender, before the dealer checks for blackjack."""
+    params = g.params
+    ours = params[P_OUR_SEAT]
+    last_ours = ours + params[P_SPOTS] - 1
+    use_dev = params[P_DEVIATIONS] != 0
+    for s in range(params[P_SEATS]):
+        if seats.state[s] == SEAT_PLAYING and _surrenders(
+            g, sh, use_dev and ours <= s <= last_ours, seats.c1[s], seats.c2[s], up
+        ):
+            seats.state[s] = SEAT_SURRENDERED
+
+
+@njit(inline="always")
+def _play_seats(g: GameArrays, sh: Shoe, seats: Seats, up: int, out: np.ndarray) -> None:
+    """The seats play, from first base (late surrender first); our doubles and splits are
+    counted in ``out``."""
+    params = g.params
+    ours = params[P_OUR_SEAT]
+    last_ours = ours + params[P_SPOTS] - 1
+    use_dev = params[P_DEVIATIONS] != 0
+    late = params[P_SURRENDER] == SURRENDER_LATE
+    for s in range(params[P_SEATS]):
+        if seats.state[s] != SEAT_PLAYING:
+            continue
+        mine = ours <= s <= last_ours
+        if late and _surrenders(g, sh, use_dev and mine, seats.c1[s], seats.c2[s], up):
+            seats.state[s] = SEAT_SURRENDERED
+            continue
+        seats.n_hands[s] = _play_seat(
+            seats.c1[s], seats.c2[s], up, use_dev and mine, g, sh, seats, s
+        )
+        if mine:
+            out[O_DOUBLES] += seats.counts[0]
+            out[O_SPLITS] += seats.counts[1]
+
+
+@njit(inline="always")
+def _dealer_plays(
+    g: GameArrays, sh: Shoe, seats: Seats, up: int, hole: int, insured: bool
+) -> tuple:
+    """The dealer's hand once the seats have played: (hard total, has an ace, blackjack).
+    Without a hole card the second card is dealt only when some hand waits on it."""
+    params = g.params
+    peek = params[P_HOLE] == HOLE_PEEK
+    late = params[P_SURRENDER] == SURRENDER_LATE
+    dt = up + hole
+    dace = up == 1 or hole == 1
+    dealer_bj = False
+    live = False
+    pending = False  # a hand whose result waits only on a dealer blackjack
+    for s in range(params[P_SEATS]):
+        st = seats.state[s]
+        if st == SEAT_NATURAL or (st == SEAT_SURRENDERED and late):
+            pending = True
+        for h in range(seats.n_hands[s]):
+            if seats.value[s, h] != BUST:
+                live = True
+    if not peek and (live or insured or (pending and (up == 1 or up == 10))):
+        hole = _card(g, sh)
+        dt = up + hole
+        dace = up == 1 or hole == 1
+        dealer_bj = dt == 11 and dace
+    if live and not dealer_bj:
+        h17 = params[P_H17] != 0
+        while True:
+            soft = dace and dt <= 11
+            dv = dt + 10 if soft else dt
+            if dv > 17 or (dv == 17 and not (soft and h17)):
+                break
+            c = _card(g, sh)
+            dt += c
+            dace = dace or c == 1
+    return dt, dace, dealer_bj
+
+
+@njit(inline="always")
+def _settle(
+    params: np.ndarray,
+    seats: Seats,
+    bet: int,
+    dv: int,
+    dealer_bj: bool,
+    insured: bool,
+    out: np.ndarray,
+) -> tuple:
+    """Settle our spots against the dealer's final value ``dv``; returns the round's (net,
+    initial bet, total wagered) in ticks and counts blackjacks, surrenders, busts, insurance
+    and hands in ``out``."""
+    ours = params[P_OUR_SEAT]
+    last_ours = ours + params[P_SPOTS] - 1
+    surrender = params[P_SURRENDER]
+    bj_num = params[P_BJ_NUM]
+    bj_den = params[P_BJ_DEN]
+    net = 0
+    initial = 0
+    wagered = 0
+    for s in range(ours, last_ours + 1):
+        st = seats.state[s]
+        nh = seats.n_hands[s]
+        initial += bet
+        spot_net = 0
+        spot_wagered = bet
+        if st == SEAT_NATURAL:
+            out[O_BLACKJACKS] += 1
+            if not dealer_bj:
+                spot_net = bet * bj_num // bj_den
+        elif st == SEAT_SURRENDERED:
+            out[O_SURRENDERS] += 1
+            # Late surrender counts only against a dealer without blackjack: with no
+            # hole card the dealer's blackjack, found after play, takes the whole bet.
+            late_lost = dealer_bj and surrender == SURRENDER_LATE
+            spot_net = -bet if late_lost else -(bet // 2)
+        elif dealer_bj and nh == 0:
+            spot_net = -bet  # peek: the round ended before this spot acted
+        else:
+            spot_wagered = 0
+            lost_all = 0
+            for h in range(nh):
+                stake = bet * seats.mult[s, h]
+                spot_wagered += stake
+                lost_all -= stake
+                v = seats.value[s, h]
+                if v == BUST:
+                    out[O_BUSTS] += 1
+                    spot_net -= stake
+                elif v > dv or dv == BUST:
+                    spot_net += stake
+                elif v < dv:
+                    spot_net -= stake
+            if dealer_bj:
+                # no hole card: a dealer blackjack found after play takes the original
+                # bet only (enhc) or every bet on the table (enhc_all)
+                spot_net = lost_all if params[P_HOLE] == HOLE_ENHC_ALL else -bet
+        if insured:
+            # half the bet on the side, paid 2:1 against a dealer blackjack
+            spot_net += bet if dealer_bj else -(bet // 2)
+            spot_wagered += bet // 2
+            out[O_INSURANCE_TAKEN] += 1
+        out[O_HANDS] += nh if nh > 0 else 1
+        net += spot_net
+        wagered += spot_wagered
+    if dealer_bj:
+        out[O_DEALER_BLACKJACKS] += 1
+    return net, initial, wagered
+
+
+@njit(inline="always")
+def _record(
+    out: np.ndarray, bins: np.ndarray, b: int, counting: bool, net: int, initial: int, wagered: int
+) -> None:
+    """Add one played round's result to the totals and, counting, to its count's bin."""
+    out[O_ROUNDS] += 1
+    out[O_NET] += net
+    out[O_NET_SQ] += net * net
+    out[O_INITIAL] += initial
+    out[O_INITIAL_SQ] += initial * initial
+    out[O_NET_X_INITIAL] += net * initial
+    out[O_WAGERED] += wagered
+    if net > 0:
+        out[O_WINS] += 1
+    elif net < 0:
+        out[O_LOSSES] += 1
+    else:
+        out[O_PUSHES] += 1
+    if counting:
+        bins[b, B_ROUNDS] += 1
+        bins[b, B_NET] += net
+        bins[b, B_NET_SQ] += net * net
+        bins[b, B_INITIAL] += initial
+        bins[b, B_INITIAL_SQ] += initial * initial
+        bins[b, B_NET_X_INITIAL] += net * initial
+
+
+@njit(inline="always")
+def _trip_round(params: np.ndarray, trip: np.ndarray, t: Tallies, playing: bool, net: int) -> None:
+    """One round dealt of the trip in progress (consecutive runs of ``P_TRIP_ROUNDS`` rounds
+    dealt); a finished trip's result goes to ``trips``, ruined if it ever lost the bankroll."""
+    if playing:
+        trip[TRIP_NET] += net
+        if trip[TRIP_NET] <= -params[P_BANKROLL]:
+            trip[TRIP_RUINED] = 1
+    if params[P_TRIP_ROUNDS] > 0:
+        trip[TRIP_DONE] += 1
+        if trip[TRIP_DONE] == params[P_TRIP_ROUNDS]:
+            t.trips[trip[TRIP_COUNT]] = trip[TRIP_NET]
+            trip[TRIP_COUNT] += 1
+            t.out[O_TRIPS] += 1
+            t.out[O_TRIPS_RUINED] += trip[TRIP_RUINED]
+            trip[TRIP_DONE] = 0
+            trip[TRIP_NET] = 0
+            trip[TRIP_RUINED] = 0
 
 
 # _nrt=False: numba's reference counting off. Inlined helpers that take arrays otherwise leave
@@ -428,339 +753,52 @@ def _play_seat(
 # measured); the kernel allocates nothing, its scratch space comes from the caller.
 @njit(nogil=True, cache=True, _nrt=False)
 def play_rounds(
-    params: np.ndarray,
-    tab: np.ndarray,
-    dev: np.ndarray,
-    tags: np.ndarray,
-    bets: np.ndarray,
-    shoe: np.ndarray,
-    cur: np.ndarray,
-    rng: np.ndarray,
-    n_rounds: int,
-    out: np.ndarray,
-    bins: np.ndarray,
-    trips: np.ndarray,
-    scratch: np.ndarray,
+    g: GameArrays, sh: Shoe, n_rounds: int, t: Tallies, scratch: np.ndarray, trip: np.ndarray
 ) -> None:
-    """Deal ``n_rounds`` rounds, adding our seat's statistics to ``out`` and ``bins`` and each
-    finished trip's result to ``trips``. ``scratch``: int64 of ``SCRATCH_SHAPE``."""
-    h17 = params[P_H17] != 0
-    bj_num = params[P_BJ_NUM]
-    bj_den = params[P_BJ_DEN]
-    surrender = params[P_SURRENDER]
-    hole_rule = params[P_HOLE]
-    peek = hole_rule == HOLE_PEEK
-    shuffle = params[P_SHUFFLE]
-    cut = params[P_CUT]
-    seats = params[P_SEATS]
-    ours = params[P_OUR_SEAT]
-    last_ours = ours + params[P_SPOTS] - 1
-    flat_bet = params[P_BET]
+    """Deal ``n_rounds`` rounds, adding our seat's statistics to ``t``. ``scratch``: int64 of
+    ``SCRATCH_SHAPE``; ``trip``: int64[TRIP_SIZE], zeros (the trip in progress)."""
+    params = g.params
     counting = params[P_COUNTING] != 0
-    use_dev = params[P_DEVIATIONS] != 0
-    bin_low = params[P_BIN_LOW]
-    n_bins = bins.shape[0]
-    insurance_mode = params[P_INSURANCE_MODE]
-    insurance_at = params[P_INSURANCE_AT]
-    wong = params[P_WONG] != 0
-    wong_enter = params[P_WONG_ENTER]
-    wong_leave = params[P_WONG_LEAVE]
-    trip_rounds = params[P_TRIP_ROUNDS]
-    bankroll = params[P_BANKROLL]
-    n_cards = shoe.shape[0]
-
-    c1 = scratch[0, 0]
-    c2 = scratch[0, 1]
-    state = scratch[0, 2]
-    n_hands = scratch[0, 3]
-    counts = scratch[0, 4]
-    work = scratch[1, :3]
-    value = scratch[2]
-    mult = scratch[3]
-
-    s_rounds = 0
-    s_hands = 0
-    s_net = 0
-    s_net_sq = 0
-    s_initial = 0
-    s_initial_sq = 0
-    s_net_x_initial = 0
-    s_wagered = 0
-    s_wins = 0
-    s_losses = 0
-    s_pushes = 0
-    s_bj = 0
-    s_dbj = 0
-    s_busts = 0
-    s_doubles = 0
-    s_splits = 0
-    s_surrenders = 0
-    s_insurance = 0
-    s_insured = 0
-    s_trips = 0
-    s_ruined = 0
-
-    in_shoe = not wong
-    trip_done = 0
-    trip_net = 0
-    trip_ruined = False
-
+    n_bins = t.bins.shape[0]
+    seats = Seats(
+        scratch[0, 0],
+        scratch[0, 1],
+        scratch[0, 2],
+        scratch[0, 3],
+        scratch[0, 4],
+        scratch[1, :3],
+        scratch[2],
+        scratch[3],
+    )
+    in_shoe = params[P_WONG] == 0
     for _ in range(n_rounds):
-        # -- shuffle point: a fresh shoe starts the count again
-        fresh = False
-        if shuffle == SHUFFLE_CUT_CARD:
-            if cur[POS] >= cut:
-                cur[POS] = 0
-                fresh = True
-        else:
-            # every round a fresh shoe; a shuffling machine leaves nothing worth counting
-            if shuffle == SHUFFLE_EVERY_ROUND:
-                cur[POS] = 0
-            fresh = True
-        if fresh:
-            cur[RC] = cur[IRC]
-        cur[ROUND_START] = cur[POS]
-
-        # -- the bet, on the count before the deal
-        b = 0
-        bet = flat_bet
-        if counting:
-            c = count_now(cur, n_cards, params)
-            b = c - bin_low
-            b = 0 if b < 0 else (n_bins - 1 if b >= n_bins else b)
-            bet = bets[b]
-            if wong:
-                if fresh and shuffle == SHUFFLE_CUT_CARD:
-                    in_shoe = False  # a wonger leaves at the shuffle and back-counts again
-                in_shoe = c >= wong_leave if in_shoe else c >= wong_enter
+        fresh = _shuffle_point(params, sh)
+        b, bet, in_shoe = _bet(g, sh, n_bins, fresh, in_shoe)
         playing = in_shoe
-
-        # -- the deal
-        for s in range(seats):
-            state[s] = SEAT_PLAYING if (playing or s < ours or s > last_ours) else SEAT_EMPTY
-            n_hands[s] = 0
-        for s in range(seats):
-            if state[s] != SEAT_EMPTY:
-                c1[s] = deal(shoe, cur, rng, tags)
-        up = deal(shoe, cur, rng, tags)
-        for s in range(seats):
-            if state[s] != SEAT_EMPTY:
-                c2[s] = deal(shoe, cur, rng, tags)
-                a = c1[s]
-                if a + c2[s] == 11 and (a == 1 or c2[s] == 1):
-                    state[s] = SEAT_NATURAL
-        hole = 0
-        if peek:
-            code = draw(shoe, cur, rng, tags)
-            hole = code & VALUE
-            cur[HOLE_PENDING] = 1
-            cur[HOLE_TAG] = tags[code]
-
-        # -- insurance, offered against an ace; taken only where the index says so
-        insured = False
+        up, hole = _deal(g, sh, seats, playing)
         if up == 1 and playing:
-            s_insurance += 1
-            if insurance_mode != MODE_NONE:
-                above = count_now(cur, n_cards, params) >= insurance_at
-                insured = above == (insurance_mode == MODE_AT_OR_ABOVE)
-
-        # -- early surrender comes before the dealer checks for blackjack
-        if surrender == SURRENDER_EARLY:
-            for s in range(seats):
-                if state[s] == SEAT_PLAYING and _surrenders(
-                    tab,
-                    dev,
-                    use_dev and ours <= s <= last_ours,
-                    c1[s],
-                    c2[s],
-                    up,
-                    cur,
-                    n_cards,
-                    params,
-                ):
-                    state[s] = SEAT_SURRENDERED
-
-        dealer_bj = False
-        dt = up + hole
-        dace = up == 1 or hole == 1
+            t.out[O_INSURANCE_OFFERED] += 1
+        insured = _insures(params, sh, up, playing)
+        if params[P_SURRENDER] == SURRENDER_EARLY:
+            _early_surrender(g, sh, seats, up)
+        peek = params[P_HOLE] == HOLE_PEEK
         if peek and (up == 1 or up == 10) and up + hole == 11:
-            dealer_bj = True
+            dt, dace, dealer_bj = up + hole, True, True
         else:
-            # -- the seats play, from first base
-            for s in range(seats):
-                if state[s] != SEAT_PLAYING:
-                    continue
-                mine = ours <= s <= last_ours
-                if surrender == SURRENDER_LATE and _surrenders(
-                    tab, dev, use_dev and mine, c1[s], c2[s], up, cur, n_cards, params
-                ):
-                    state[s] = SEAT_SURRENDERED
-                    continue
-                n_hands[s] = _play_seat(
-                    c1[s],
-                    c2[s],
-                    up,
-                    use_dev and mine,
-                    params,
-                    tab,
-                    dev,
-                    tags,
-                    shoe,
-                    cur,
-                    rng,
-                    value,
-                    mult,
-                    s,
-                    counts,
-                    work,
-                )
-                if mine:
-                    s_doubles += counts[0]
-                    s_splits += counts[1]
-
-            # -- the dealer
-            live = False
-            pending = False  # a hand whose result waits only on a dealer blackjack
-            for s in range(seats):
-                if state[s] == SEAT_NATURAL or (
-                    state[s] == SEAT_SURRENDERED and surrender == SURRENDER_LATE
-                ):
-                    pending = True
-                for h in range(n_hands[s]):
-                    if value[s, h] != BUST:
-                        live = True
-            if not peek and (live or insured or (pending and (up == 1 or up == 10))):
-                hole = deal(shoe, cur, rng, tags)
-                dt = up + hole
-                dace = up == 1 or hole == 1
-                dealer_bj = dt == 11 and dace
-            if live and not dealer_bj:
-                while True:
-                    soft = dace and dt <= 11
-                    dv = dt + 10 if soft else dt
-                    if dv > 17 or (dv == 17 and not (soft and h17)):
-                        break
-                    c = deal(shoe, cur, rng, tags)
-                    dt += c
-                    dace = dace or c == 1
-        turn_hole(cur)  # the hole card is shown at the end of every round
+            _play_seats(g, sh, seats, up, t.out)
+            dt, dace, dealer_bj = _dealer_plays(g, sh, seats, up, hole, insured)
+        turn_hole(sh.cur)  # the hole card is shown at the end of every round
         dv = dt + 10 if (dace and dt <= 11) else dt
         if dv > 21:
             dv = BUST
-
-        # -- settle our spots
+        net = 0
         if playing:
-            net = 0
-            initial = 0
-            wagered = 0
-            for s in range(ours, last_ours + 1):
-                st = state[s]
-                nh = n_hands[s]
-                initial += bet
-                spot_net = 0
-                spot_wagered = bet
-                if st == SEAT_NATURAL:
-                    s_bj += 1
-                    if not dealer_bj:
-                        spot_net = bet * bj_num // bj_den
-                elif st == SEAT_SURRENDERED:
-                    s_surrenders += 1
-                    # Late surrender counts only against a dealer without blackjack: with no
-                    # hole card the dealer's blackjack, found after play, takes the whole bet.
-                    late_lost = dealer_bj and surrender == SURRENDER_LATE
-                    spot_net = -bet if late_lost else -(bet // 2)
-                elif dealer_bj and nh == 0:
-                    spot_net = -bet  # peek: the round ended before this spot acted
-                else:
-                    spot_wagered = 0
-                    lost_all = 0
-                    for h in range(nh):
-                        stake = bet * mult[s, h]
-                        spot_wagered += stake
-                        lost_all -= stake
-                        v = value[s, h]
-                        if v == BUST:
-                            s_busts += 1
-                            spot_net -= stake
-                        elif v > dv or dv == BUST:
-                            spot_net += stake
-                        elif v < dv:
-                            spot_net -= stake
-                    if dealer_bj:
-                        # no hole card: a dealer blackjack found after play takes the original
-                        # bet only (enhc) or every bet on the table (enhc_all)
-                        spot_net = lost_all if hole_rule == HOLE_ENHC_ALL else -bet
-                if insured:
-                    # half the bet on the side, paid 2:1 against a dealer blackjack
-                    spot_net += bet if dealer_bj else -(bet // 2)
-                    spot_wagered += bet // 2
-                    s_insured += 1
-                s_hands += nh if nh > 0 else 1
-                net += spot_net
-                wagered += spot_wagered
-            if dealer_bj:
-                s_dbj += 1
-            s_rounds += 1
-            s_net += net
-            s_net_sq += net * net
-            s_initial += initial
-            s_initial_sq += initial * initial
-            s_net_x_initial += net * initial
-            s_wagered += wagered
-            if net > 0:
-                s_wins += 1
-            elif net < 0:
-                s_losses += 1
-            else:
-                s_pushes += 1
-            if counting:
-                bins[b, B_ROUNDS] += 1
-                bins[b, B_NET] += net
-                bins[b, B_NET_SQ] += net * net
-                bins[b, B_INITIAL] += initial
-                bins[b, B_INITIAL_SQ] += initial * initial
-                bins[b, B_NET_X_INITIAL] += net * initial
-            trip_net += net
-            if trip_net <= -bankroll:
-                trip_ruined = True
+            net, initial, wagered = _settle(params, seats, bet, dv, dealer_bj, insured, t.out)
+            _record(t.out, t.bins, b, counting, net, initial, wagered)
         if counting:
-            bins[b, B_ROUNDS_DEALT] += 1
-
-        # -- trips: consecutive runs of trip_rounds rounds dealt
-        if trip_rounds > 0:
-            trip_done += 1
-            if trip_done == trip_rounds:
-                trips[s_trips] = trip_net
-                s_trips += 1
-                if trip_ruined:
-                    s_ruined += 1
-                trip_done = 0
-                trip_net = 0
-                trip_ruined = False
-
-        # -- a continuous shuffler takes this round's cards back after the next round
-        if shuffle == SHUFFLE_CONTINUOUS:
-            gather_round(shoe, cur, tags)
-
-    out[O_ROUNDS] += s_rounds
-    out[O_HANDS] += s_hands
-    out[O_NET] += s_net
-    out[O_NET_SQ] += s_net_sq
-    out[O_INITIAL] += s_initial
-    out[O_INITIAL_SQ] += s_initial_sq
-    out[O_NET_X_INITIAL] += s_net_x_initial
-    out[O_WAGERED] += s_wagered
-    out[O_WINS] += s_wins
-    out[O_LOSSES] += s_losses
-    out[O_PUSHES] += s_pushes
-    out[O_BLACKJACKS] += s_bj
-    out[O_DEALER_BLACKJACKS] += s_dbj
-    out[O_BUSTS] += s_busts
-    out[O_DOUBLES] += s_doubles
-    out[O_SPLITS] += s_splits
-    out[O_SURRENDERS] += s_surrenders
-    out[O_INSURANCE_OFFERED] += s_insurance
-    out[O_ROUNDS_DEALT] += n_rounds
-    out[O_INSURANCE_TAKEN] += s_insured
-    out[O_TRIPS] += s_trips
-    out[O_TRIPS_RUINED] += s_ruined
+            t.bins[b, B_ROUNDS_DEALT] += 1
+        _trip_round(params, trip, t, playing, net)
+        # a continuous shuffler takes this round's cards back after the next round
+        if params[P_SHUFFLE] == SHUFFLE_CONTINUOUS:
+            gather_round(sh.cards, sh.cur, g.tags)
+    t.out[O_ROUNDS_DEALT] += n_rounds

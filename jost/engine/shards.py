@@ -56,19 +56,12 @@ def run_shard(
     trip_rounds = config.bankroll.trip_rounds if config.bankroll is not None else 0
     trips = np.zeros(max(rounds // trip_rounds, 1) if trip_rounds else 1, np.int64)
     k.play_rounds(
-        game.params,
-        game.tab,
-        game.dev,
-        game.tags,
-        game.bets,
-        shoe,
-        cur,
-        rng,
+        game.arrays(),
+        k.Shoe(shoe, cur, rng),
         rounds,
-        out,
-        bins,
-        trips,
+        k.Tallies(out, bins, trips),
         np.zeros(k.SCRATCH_SHAPE, np.int64),
+        np.zeros(k.TRIP_SIZE, np.int64),
     )
     by_count = {}
     if game.counting:

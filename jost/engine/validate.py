@@ -9,12 +9,11 @@ sums that stay within 64 bits.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from jost.contracts import SimulationConfig
 from jost.engine import kernel as k
+from jost.engine.errors import ConfigRejected
 from jost.engine.game import Game, build_game
 
 MAX_SHARDS = 10_000
@@ -27,29 +26,6 @@ MAX_BET_UNITS = 1_000_000
 """The largest bet, in betting units, the engine accepts."""
 
 _SUM_LIMIT = 2**63 - 1
-_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*)(?:\[([^\]]+)\])?: ")
-
-
-def field_of(message: str) -> tuple[str, str] | None:
-    """The engine's and the analyzer's errors start with the config field at fault
-    (``strategy.playing: ...``, ``shoe[T]: ...``): ``("$.shoe.T", "the rest")``, or None."""
-    match = _FIELD.match(message)
-    if match is None:
-        return None
-    field = "$." + match.group(1)
-    if match.group(2) is not None:
-        field += f".{match.group(2)}"
-    return field, message[match.end() :]
-
-
-class ConfigRejected(ValueError):
-    """A config that cannot run: ``field`` is a JSON path into it (``$.strategy.playing``),
-    ``reason`` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{reason} - at `{field}`")
-        self.field = field
-        self.reason = reason
 
 
 def shard_count(config: SimulationConfig) -> int:
@@ -74,9 +50,9 @@ def check_runnable(config: SimulationConfig) -> None:
             "one job's shard never holds a worker for minutes while other jobs wait",
         )
     try:
-        game = build_game(config)
-    except (ValueError, ArithmeticError) as exc:
-        raise _rejected(exc) from exc
+        game = build_game(config)  # raises ConfigRejected where it finds a fault
+    except ArithmeticError as exc:
+        raise ConfigRejected("$.betting", _arith(exc)) from exc
     _check_counting(config, game)
     bets = game.bets if game.counting else np.array([game.params[k.P_BET]])
     if int(bets.min()) <= 0:
@@ -118,16 +94,6 @@ def _check_counting(config: SimulationConfig, game: Game) -> None:
             f"{wonging.enter_at:g} is beyond the highest count the engine tracks ({highest}): "
             "the wonger would never play",
         )
-
-
-def _rejected(exc: Exception) -> ConfigRejected:
-    """The engine's errors start with the config field at fault (``strategy.playing: ...``)."""
-    message = str(exc) or type(exc).__name__
-    found = field_of(message)
-    if found is None:
-        where = "$.betting" if isinstance(exc, ArithmeticError) else "$"
-        return ConfigRejected(where, message if isinstance(exc, ValueError) else _arith(exc))
-    return ConfigRejected(*found)
 
 
 def _arith(exc: Exception) -> str:

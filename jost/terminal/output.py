@@ -14,7 +14,7 @@ import msgspec
 
 from jost.contracts import SimulationConfig, Summary
 from jost.engine import simulate, summarize
-from jost.engine.charts import resolve_playing
+from jost.engine.playing import resolve_playing
 
 TIMING_KEYS = ("workers", "seconds")
 """Keys of ``result_json`` that say how a run went, not what it found: they differ between

@@ -11,7 +11,8 @@ import msgspec
 import pytest
 
 from jost.contracts import UPCARDS, Chart, Rules, Strategy, SurrenderChart
-from jost.engine.charts import chart_name_for, chart_names, load_chart, resolve_playing
+from jost.engine.charts import chart_name_for, chart_names, load_chart
+from jost.engine.playing import resolve_playing
 
 EXPECTED_NAMES = sorted(
     f"{decks}-{soft17}{suffix}"

@@ -17,7 +17,8 @@ import msgspec
 import pytest
 
 from jost.contracts import UPCARDS, Chart, Rules, Strategy
-from jost.engine.charts import load_chart, resolve_playing
+from jost.engine.charts import load_chart
+from jost.engine.errors import ConfigRejected
 from jost.engine.exact import (
     POST_SPLIT,
     POST_SPLIT_CONVENTIONS,
@@ -26,6 +27,7 @@ from jost.engine.exact import (
     derive_chart,
     hand_action_evs,
 )
+from jost.engine.playing import resolve_playing
 
 TOLERANCE_PP = 0.002
 """Percentage points: the issue's bar for matching published exact figures."""
@@ -279,3 +281,38 @@ def test_commands(tmp_path: Path) -> None:
     out = jost("exact", str(bad))
     assert out.returncode == 2
     assert "rules.decks" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("shoe", "field", "reason"),
+    [
+        ({"5": -1}, "$.shoe.5", "negative count -1"),
+        ({"T": 17}, "$.shoe.T", "17 cards is more than 1 deck(s) hold (16)"),
+        ({"X": 3}, "$.shoe", "unknown card 'X' (use A, 2..9, T)"),
+        ([4] * 9, "$.shoe", "needs 10 counts (A, 2..9, ten-valued), got 9"),
+    ],
+)
+def test_a_bad_shoe_carries_its_field(shoe: object, field: str, reason: str) -> None:
+    with pytest.raises(ConfigRejected) as refused:
+        analyze(Rules(decks=1), shoe)  # type: ignore[arg-type]
+    assert refused.value.field == field
+    assert refused.value.reason.startswith(reason)
+
+
+def test_an_unknown_chart_carries_its_field() -> None:
+    with pytest.raises(ConfigRejected) as refused:
+        resolve_playing(Strategy(playing="6d-s17"), Rules())
+    assert refused.value.field == "$.strategy.playing"
+    assert str(refused.value).endswith(" - at `$.strategy.playing`")
+
+
+def test_the_cli_names_the_field_the_api_names(tmp_path: Path) -> None:
+    # The same refusal the API answers with {"field": "$.strategy.playing"} (test_exact_api).
+    config = tmp_path / "game.json"
+    config.write_text(json.dumps({"strategy": {"playing": "6d-s17"}}))
+    for command in ("exact", "simulate"):
+        out = jost(command, str(config))
+        assert out.returncode == 2, out.stderr
+        (line,) = out.stderr.strip().splitlines()
+        assert line.startswith("jost: unknown chart '6d-s17'")
+        assert line.endswith(" - at `$.strategy.playing`")

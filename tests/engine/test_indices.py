@@ -25,9 +25,10 @@ import pytest
 
 from jost.contracts import UPCARDS, Chart, IndexPlay, Rules
 from jost.engine.charts import chart_name_for, load_chart
+from jost.engine.codes import RANK_LETTERS
 from jost.engine.counting import load_count_system, load_deviation_set
 from jost.engine.exact.analysis import run_pass
-from jost.engine.exact.shoe import RANKS, full_shoe, rank_index
+from jost.engine.exact.shoe import full_shoe, rank_index
 from jost.engine.exact.solver import A_DOUBLE, A_HIT, A_SPLIT, A_STAND, A_SURRENDER
 
 pytestmark = pytest.mark.slow
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.slow
 SAMPLES = 1500
 CUT = 0.75
 _TAGS = load_count_system("hi_lo").tags
-HI_LO = np.array([int(_TAGS["10" if rank == "T" else rank]) for rank in RANKS])
+HI_LO = np.array([int(_TAGS["10" if rank == "T" else rank]) for rank in RANK_LETTERS])
 """The shipped Hi-Lo tags by rank index (A, 2 .. 9, ten)."""
 PLAY = {"H": A_HIT, "S": A_STAND, "D": A_DOUBLE, "Ds": A_DOUBLE, "P": A_SPLIT}
 # the chart's cell as a play (an unsplit pair of tens stands on its 20)

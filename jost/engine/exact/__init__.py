@@ -34,11 +34,12 @@ import msgspec
 import numpy as np
 from msgspec import Struct
 
-from jost.contracts import Chart, Rules
+from jost.contracts import RANKS, Chart, Rules
+from jost.engine.codes import RANK_LETTERS
 from jost.engine.exact.analysis import Pass, run_pass
 from jost.engine.exact.charts import format_chart, from_arrays, to_arrays
 from jost.engine.exact.dealer import N_OUTCOMES, OUTCOMES, dealer_joint, dealer_tables
-from jost.engine.exact.shoe import RANKS, check_shoe, full_shoe, rank_index
+from jost.engine.exact.shoe import check_shoe, full_shoe, rank_index
 from jost.engine.exact.solver import (
     A_DOUBLE,
     A_HIT,
@@ -62,6 +63,7 @@ __all__ = [
     "derive_chart",
     "format_chart",
     "hand_action_evs",
+    "rules_key",
 ]
 
 POST_SPLIT = "per_hand_split_count"
@@ -98,7 +100,6 @@ _ACTIONS = (
     ("surrender", A_SURRENDER),
     ("blackjack", A_NATURAL),
 )
-_UPCARD_NAMES = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 
 
 class HandEV(Struct, frozen=True, kw_only=True):
@@ -134,8 +135,10 @@ class ExactResult(Struct, frozen=True, kw_only=True):
     chart: Chart
 
 
-def _key(rules: Rules) -> Rules:
-    """The rules with the fields the analyzer ignores set to their defaults (cache key)."""
+def rules_key(rules: Rules) -> Rules:
+    """The rules with the fields the analyzer ignores set to their defaults: the key of every
+    cache of its answers (two configs that differ only in how the shoe is shuffled share
+    one)."""
     return msgspec.structs.replace(rules, shuffle="cut_card", penetration=0.75)
 
 
@@ -169,14 +172,14 @@ def _dealer(rules: Rules, shoe: np.ndarray) -> dict[str, dict[str, float]]:
         rest[up] -= 1
         table = tables[up]
         out = np.zeros(N_OUTCOMES)
-        dealer_joint(rest, *table, np.empty(len(table.parent)), np.empty(32), out)
+        dealer_joint(rest, table, np.empty(len(table.parent)), np.empty(32), out)
         probs = dict(zip(OUTCOMES, (float(x) for x in out), strict=True))
         if rules.hole_card == "peek":
             no_bj = 1.0 - probs.pop("blackjack")
             probs = {k: v / no_bj for k, v in probs.items()}
         elif up not in (0, 9):
             probs.pop("blackjack")
-        result[_UPCARD_NAMES[up]] = probs
+        result[RANKS[up]] = probs
     return result
 
 
@@ -192,8 +195,10 @@ def _hands(result: Pass) -> list[HandEV]:
                 values = {name: float(row[i]) for name, i in _ACTIONS if not np.isnan(row[i])}
                 hands.append(
                     HandEV(
-                        cards=f"{RANKS[b]},{RANKS[a]}" if a > 0 else f"{RANKS[a]},{RANKS[b]}",
-                        upcard=_UPCARD_NAMES[up],
+                        cards=f"{RANK_LETTERS[b]},{RANK_LETTERS[a]}"
+                        if a > 0
+                        else f"{RANK_LETTERS[a]},{RANK_LETTERS[b]}",
+                        upcard=RANKS[up],
                         probability=q,
                         best=max(values, key=values.__getitem__),
                         **values,
@@ -215,14 +220,15 @@ def _post_split_code(post_split: str) -> int:
 def analyze(rules: Rules, shoe: ShoeInput = None, *, post_split: str = POST_SPLIT) -> ExactResult:
     """The full analysis of ``rules`` drawing from ``shoe`` (counts per rank A, 2..9, T as a
     sequence of 10 or a mapping; default the full shoe), split hands played by the
-    ``post_split`` convention in composition-dependent values. Raises ValueError for a bad
-    shoe or an unknown convention."""
+    ``post_split`` convention in composition-dependent values. Raises ``ConfigRejected``
+    (naming ``$.shoe`` or ``$.shoe.<rank>``) for a bad shoe, ValueError for an unknown
+    convention (an argument, not part of a config)."""
     code = _post_split_code(post_split)
     counts = check_shoe(shoe, rules)
     result = run_pass(rules, counts, None, code)
     chart = from_arrays(result.chart, rules, _chart_name(rules))
     by_upcard = {
-        _UPCARD_NAMES[up]: {
+        RANKS[up]: {
             "probability": float(result.upcard_prob[up]),
             "composition_dependent": float(result.ev_cd[up]),
             "basic": float(result.ev_chart[up]),
@@ -254,7 +260,7 @@ def _derived(rules: Rules) -> Chart:
 
 def derive_chart(rules: Rules) -> Chart:
     """Total-dependent basic strategy for ``rules`` (full shoe), cached per rule set."""
-    return _derived(_key(rules))
+    return _derived(rules_key(rules))
 
 
 def chart_ev(rules: Rules, chart: Chart, shoe: ShoeInput = None) -> float:
@@ -289,7 +295,9 @@ def hand_action_evs(
         need[r] += 1
     for r in range(10):
         if need[r] > counts[r]:
-            raise ValueError(f"hand: the shoe has only {counts[r]} card(s) of rank {RANKS[r]}")
+            raise ValueError(
+                f"hand: the shoe has only {counts[r]} card(s) of rank {RANK_LETTERS[r]}"
+            )
     result = run_pass(rules, counts, None, code)
     row = result.actions[up, a, b]
     values = {name: float(row[i]) for name, i in _ACTIONS if not np.isnan(row[i])}

@@ -9,57 +9,27 @@ from typing import NamedTuple
 import numpy as np
 
 from jost.contracts import Rules
+from jost.engine.codes import SURRENDER_RULE, double_table
 from jost.engine.exact.dealer import dealer_tables
 from jost.engine.exact.hands import hand_lattice
 from jost.engine.exact.solver import (
-    DOUBLE_9_11,
-    DOUBLE_10_11,
-    DOUBLE_ANY,
     N_ACTIONS,
     N_PARAMS,
-    NO_ROW,
     P_DAS,
-    P_DOUBLE,
     P_ENHC_ALL,
     P_HSA,
     P_MAX_HANDS,
     P_POST_SPLIT,
     P_RSA,
     P_SURRENDER,
-    SURRENDER_EARLY,
-    SURRENDER_LATE,
-    SURRENDER_NONE,
+    ChartArrays,
+    UpcardOut,
     solve_upcard,
 )
 
-_DOUBLE = {"any_two": DOUBLE_ANY, "9_to_11": DOUBLE_9_11, "10_to_11": DOUBLE_10_11}
-_SURRENDER = {"none": SURRENDER_NONE, "late": SURRENDER_LATE, "early": SURRENDER_EARLY}
 _BY_COST = (1, 2, 0, 3, 4, 5, 6, 7, 8, 9)
 """Upcards by decreasing work (the dealer draws most behind a 2), for the thread pool."""
 _WORKERS = max(1, min(os.cpu_count() or 1, 4))
-
-
-class ChartArrays(NamedTuple):
-    """A chart as integer codes, one column per upcard (index 0 = ace): rows indexed by total
-    (hard/soft) or pair rank index; surrender cells NO_ROW where the chart has no row."""
-
-    hard: np.ndarray
-    soft: np.ndarray
-    pairs: np.ndarray
-    sur_hard: np.ndarray
-    sur_soft: np.ndarray
-    sur_pairs: np.ndarray
-
-    @staticmethod
-    def empty() -> ChartArrays:
-        return ChartArrays(
-            np.zeros((10, 22), np.int64),
-            np.zeros((10, 22), np.int64),
-            np.zeros((10, 10), np.int64),
-            np.full((10, 22), NO_ROW, np.int64),
-            np.full((10, 22), NO_ROW, np.int64),
-            np.full((10, 10), NO_ROW, np.int64),
-        )
 
 
 class Pass(NamedTuple):
@@ -88,12 +58,11 @@ def rule_params(rules: Rules, post_split: int = 0) -> np.ndarray:
     """The rules (and the post-split convention, a solver ``PS_*`` code) as solver params."""
     params = np.zeros(N_PARAMS, np.int64)
     params[P_ENHC_ALL] = rules.hole_card == "enhc_all"
-    params[P_DOUBLE] = _DOUBLE[rules.double]
     params[P_DAS] = rules.double_after_split
     params[P_MAX_HANDS] = rules.max_split_hands
     params[P_RSA] = rules.resplit_aces
     params[P_HSA] = rules.hit_split_aces
-    params[P_SURRENDER] = _SURRENDER[rules.surrender]
+    params[P_SURRENDER] = SURRENDER_RULE[rules.surrender]
     params[P_POST_SPLIT] = post_split
     return params
 
@@ -110,6 +79,7 @@ def run_pass(
     lattice = hand_lattice(tuple(int(c) for c in shoe))
     tables = dealer_tables(rules.dealer_hits_soft_17)
     params = rule_params(rules, post_split)
+    double_ok = double_table(rules.double)
     total = int(shoe.sum())
     actions = np.full((10, 10, 10, N_ACTIONS), np.nan)
     hand_prob = np.zeros((10, 10, 10))
@@ -125,20 +95,14 @@ def run_pass(
         solve_upcard(
             rest,
             up,
-            *tables[up],
-            *lattice[:6],
+            tables[up],
+            lattice,
             params,
+            double_ok,
             pays,
             derive,
-            chart.hard[up],
-            chart.soft[up],
-            chart.pairs[up],
-            chart.sur_hard[up],
-            chart.sur_soft[up],
-            chart.sur_pairs[up],
-            actions[up],
-            hand_prob[up],
-            ev[up],
+            chart.column(up),
+            UpcardOut(actions[up], hand_prob[up], ev[up]),
         )
 
     # The kernel releases the GIL: upcards run in parallel on the machine's cores. The pool

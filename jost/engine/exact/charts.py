@@ -1,4 +1,5 @@
-"""Charts to and from the solver's integer codes, and the tables players read."""
+"""Charts to and from the solver's arrays of codes (``jost.engine.codes``), and the tables players
+read."""
 
 from __future__ import annotations
 
@@ -6,48 +7,42 @@ import numpy as np
 
 from jost.contracts import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, UPCARDS, Chart, Rules, SurrenderChart
 from jost.engine.charts import surrender_table
-from jost.engine.exact.analysis import ChartArrays
-from jost.engine.exact.solver import (
-    DOUBLE,
-    DOUBLE_STAND,
-    HIT,
+from jost.engine.codes import (
     KEEP,
     NO_ROW,
-    NO_SPLIT,
-    SPLIT,
-    SPLIT_DAS,
-    STAND,
+    PAIR_CODE,
+    PAIR_LABEL,
+    PLAY_CODE,
+    PLAY_LABEL,
+    RANK_LETTERS,
     SURRENDER,
+    SURRENDER_CODE,
 )
+from jost.engine.exact.solver import ChartArrays
 
 COLUMNS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)
 """Rank index of each chart column (upcards 2..10, A)."""
 PAIR_INDEX = {row: (0 if row == "A" else int(row) - 1) for row in PAIR_ROWS}
-
-_PLAY = {"H": HIT, "S": STAND, "D": DOUBLE, "Ds": DOUBLE_STAND}
-_PLAY_NAME = {v: k for k, v in _PLAY.items()}
-_PAIR = {"N": NO_SPLIT, "P": SPLIT, "PD": SPLIT_DAS}
-_PAIR_NAME = {v: k for k, v in _PAIR.items()}
 
 
 def to_arrays(chart: Chart, rules: Rules) -> ChartArrays:
     arrays = ChartArrays.empty()
     for col, up in enumerate(COLUMNS):
         for row in HARD_ROWS:
-            arrays.hard[up, int(row)] = _PLAY[chart.hard[row][col]]
+            arrays.hard[up, int(row)] = PLAY_CODE[chart.hard[row][col]]
         for row in SOFT_ROWS:
-            arrays.soft[up, int(row)] = _PLAY[chart.soft[row][col]]
+            arrays.soft[up, int(row)] = PLAY_CODE[chart.soft[row][col]]
         for row in PAIR_ROWS:
-            arrays.pairs[up, PAIR_INDEX[row]] = _PAIR[chart.pairs[row][col]]
+            arrays.pairs[up, PAIR_INDEX[row]] = PAIR_CODE[chart.pairs[row][col]]
     table = surrender_table(chart, rules)
     if table is not None:
         for col, up in enumerate(COLUMNS):
             for row, cells in table.hard.items():
-                arrays.sur_hard[up, int(row)] = SURRENDER if cells[col] == "R" else KEEP
+                arrays.sur_hard[up, int(row)] = SURRENDER_CODE[cells[col]]
             for row, cells in table.soft.items():
-                arrays.sur_soft[up, int(row)] = SURRENDER if cells[col] == "R" else KEEP
+                arrays.sur_soft[up, int(row)] = SURRENDER_CODE[cells[col]]
             for row, cells in table.pairs.items():
-                arrays.sur_pairs[up, PAIR_INDEX[row]] = SURRENDER if cells[col] == "R" else KEEP
+                arrays.sur_pairs[up, PAIR_INDEX[row]] = SURRENDER_CODE[cells[col]]
     return arrays
 
 
@@ -58,9 +53,9 @@ def from_arrays(arrays: ChartArrays, rules: Rules, name: str) -> Chart:
     def row(table: np.ndarray, index: int, names: dict[int, str]) -> list[str]:
         return [names[int(table[up, index])] for up in COLUMNS]
 
-    hard = {r: row(arrays.hard, int(r), _PLAY_NAME) for r in HARD_ROWS}
-    soft = {r: row(arrays.soft, int(r), _PLAY_NAME) for r in SOFT_ROWS}
-    pairs = {r: row(arrays.pairs, PAIR_INDEX[r], _PAIR_NAME) for r in PAIR_ROWS}
+    hard = {r: row(arrays.hard, int(r), PLAY_LABEL) for r in HARD_ROWS}
+    soft = {r: row(arrays.soft, int(r), PLAY_LABEL) for r in SOFT_ROWS}
+    pairs = {r: row(arrays.pairs, PAIR_INDEX[r], PAIR_LABEL) for r in PAIR_ROWS}
     sur = SurrenderChart()
     if rules.surrender != "none":
         flag = {SURRENDER: "R", KEEP: "-", NO_ROW: "-"}
@@ -102,7 +97,7 @@ def format_chart(chart: Chart, rules: Rules) -> str:
         lines.append("")
 
     table("Hard totals", dict(reversed(list(chart.hard.items()))), "  ")
-    soft_names = {str(t): "A," + ("A23456789T"[t - 12]) for t in range(12, 22)}
+    soft_names = {str(t): "A," + RANK_LETTERS[t - 12] for t in range(12, 22)}
     table("Soft totals", {soft_names[k]: v for k, v in reversed(chart.soft.items())}, "")
     table("Pairs", {f"{k},{k}": v for k, v in reversed(chart.pairs.items())}, "")
     sur = surrender_table(chart, rules)

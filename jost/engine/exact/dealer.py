@@ -146,25 +146,16 @@ def dealer_tables(hits_soft_17: bool) -> tuple[DealerTable, ...]:
 
 @njit(cache=True)
 def dealer_joint(
-    counts: np.ndarray,
-    parent: np.ndarray,
-    rank: np.ndarray,
-    off: np.ndarray,
-    size: np.ndarray,
-    weight: np.ndarray,
-    skip: np.ndarray,
-    t_start: np.ndarray,
-    t_card: np.ndarray,
-    t_mult: np.ndarray,
-    t_out: np.ndarray,
-    val: np.ndarray,
-    inv_ff: np.ndarray,
-    out: np.ndarray,
+    counts: np.ndarray, table: DealerTable, val: np.ndarray, inv_ff: np.ndarray, out: np.ndarray
 ) -> None:
     """Fill ``out[0:7]`` with the dealer's outcome probabilities drawing from ``counts`` (the
-    shoe with the upcard and every other known card removed). Blackjack is an outcome of its
-    own; a caller that conditions on "no dealer blackjack" uses ``out[0:6]`` as joint
-    probabilities. ``val`` (the table's length) and ``inv_ff`` (MAX_DRAW + 2) are scratch."""
+    shoe with the upcard and every other known card removed), by the upcard's ``table``.
+    Blackjack is an outcome of its own; a caller that conditions on "no dealer blackjack" uses
+    ``out[0:6]`` as joint probabilities. ``val`` (the table's length) and ``inv_ff``
+    (MAX_DRAW + 2) are scratch."""
+    parent, rank, off, size = table.parent, table.rank, table.off, table.size
+    weight, skip, t_start = table.weight, table.skip, table.t_start
+    t_card, t_mult, t_out = table.t_card, table.t_mult, table.t_out
     total = 0
     for r in range(10):
         total += counts[r]
@@ -210,15 +201,7 @@ BATCH = 32
 def dealer_joint_batch(
     counts: np.ndarray,
     n_shoes: int,
-    parent: np.ndarray,
-    rank: np.ndarray,
-    off: np.ndarray,
-    size: np.ndarray,
-    weight: np.ndarray,
-    t_start: np.ndarray,
-    t_card: np.ndarray,
-    t_mult: np.ndarray,
-    t_out: np.ndarray,
+    table: DealerTable,
     val: np.ndarray,
     inv_ff: np.ndarray,
     base: np.ndarray,
@@ -228,6 +211,9 @@ def dealer_joint_batch(
     of rank index r; fills ``out[o, b]``. The trie is walked once and every step runs across
     the shoes; a rank a shoe lacks gives a zero factor instead of a skipped subtree.
     Scratch: ``val`` (table length x BATCH), ``inv_ff`` (MAX_DRAW + 2 x BATCH), ``base``."""
+    parent, rank, off, size = table.parent, table.rank, table.off, table.size
+    weight, t_start = table.weight, table.t_start
+    t_card, t_mult, t_out = table.t_card, table.t_mult, table.t_out
     nb = n_shoes
     for b in range(nb):
         total = 0

@@ -13,8 +13,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from jost.contracts import SimulationConfig
-from jost.engine.charts import resolve_playing
 from jost.engine.exact import chart_ev
+from jost.engine.playing import resolve_playing
 from jost.platform.api.auth import authenticated
 from jost.platform.api.defaults import defaults
 from jost.platform.api.exact import ExactController

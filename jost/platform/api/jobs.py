@@ -10,9 +10,9 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from jost.contracts import JobEvents, JobPage, JobResult, JobStatus, SubmitAccepted
+from jost.engine.exact_answers import with_exact
 from jost.platform.api import intake
 from jost.platform.api.auth import Principal, principal_dependency
-from jost.platform.api.exact import with_exact
 from jost.platform.api.openapi import SubmitOperation
 from jost.platform.api.problems import Problem
 from jost.platform.api.queries import job_config, job_events, job_page, job_result

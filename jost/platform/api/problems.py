@@ -1,5 +1,7 @@
 """Every error is a problem details document (RFC 9457, ``application/problem+json``) naming,
-where there is one, the field at fault."""
+where there is one, the field at fault. The place comes from the error itself: a ``Problem``
+or the engine's ``ConfigRejected`` carries it; a msgspec error says it in its one fixed form
+(``contracts.error_at`` reads it)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from msgspec import Meta
 
 from jost.contracts import error_at
+from jost.engine.errors import ConfigRejected
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,12 @@ def invalid_body(exc: msgspec.DecodeError) -> Problem:
     return Problem(400, f"malformed JSON: {detail}", field=field, slug="invalid-json")
 
 
+def rejected(exc: ConfigRejected, status: int = 422, slug: str = "config-rejected") -> Problem:
+    """A config the engine refused, as the problem a handler raises: the field and the reason
+    as the engine found them (a handler picks the status and slug its route documents)."""
+    return Problem(status, exc.reason, field=exc.field, slug=slug)
+
+
 def _document(
     status: int,
     detail: str,
@@ -90,6 +99,8 @@ def _document(
 
 
 def problem_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, ConfigRejected):
+        exc = rejected(exc)
     if isinstance(exc, Problem):
         return _document(exc.status_code, exc.detail, exc.field, exc.slug, headers=exc.headers)
     if isinstance(exc, ValidationException):

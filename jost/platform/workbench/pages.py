@@ -15,8 +15,8 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from jost.contracts import JobStatus, SimulationConfig
+from jost.engine.exact_answers import with_exact
 from jost.platform.api import intake
-from jost.platform.api.exact import with_exact
 from jost.platform.api.limits import check_depth
 from jost.platform.api.problems import Problem, problem_handler
 from jost.platform.api.queries import job_config, job_events, job_history, job_result

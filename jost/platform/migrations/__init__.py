@@ -1,31 +1,33 @@
-"""The projection's schema: numbered SQL files in ``migrations/`` applied in order, once each,
+"""The projection's schema: the numbered SQL files of this package (``NNN_name.sql``, shipped as
+package data, so an installed ``jost`` carries its schema) applied in order, once each,
 recorded in ``schema_migrations``."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import duckdb
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR: Traversable = files(__name__)
 _NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
 
 
-def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+def migration_files(directory: Traversable = MIGRATIONS_DIR) -> list[tuple[int, Traversable]]:
     found = []
     for path in directory.iterdir():
         if m := _NAME.match(path.name):
             found.append((int(m.group(1)), path))
-    found.sort()
+    found.sort(key=lambda item: item[0])
     versions = [v for v, _ in found]
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"two migrations share a number in {directory}")
     return found
 
 
-def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[int]:
+def migrate(con: duckdb.DuckDBPyConnection, directory: Traversable = MIGRATIONS_DIR) -> list[int]:
     """Apply the migrations not applied yet, each in its own transaction; returns their
     numbers."""
     con.execute(
