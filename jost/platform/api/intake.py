@@ -1,5 +1,5 @@
 """What changes a job, for every front door (the JSON API and the workbench's forms): submit
-a config under an idempotency key, cancel a job, and read a job its owner may see. Each
+a config under an idempotency key, and cancel a job (reads are in ``reads``). Each
 raises a ``Problem`` that both doors show the same way."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from jost.contracts import JobCancelled, JobStatus, JobSubmitted, SimulationConf
 from jost.engine.validate import ConfigRejected, check_runnable
 from jost.platform.api.auth import Principal
 from jost.platform.api.problems import Problem, invalid_body
-from jost.platform.api.queries import folded, job_status, quiet_since
 from jost.platform.api.services import Services
 from jost.platform.events import event_id, job_id_for_key, new_job_id, now
 from jost.platform.lifecycle import is_terminal
@@ -53,16 +52,8 @@ async def _append(services: Services, event: JobSubmitted | JobCancelled) -> App
     return appended
 
 
-def owned_status(services: Services, principal: Principal, job_id: str) -> JobStatus:
-    status = job_status(services.projection.cursor(), principal.owner, job_id)
-    if status is None:
-        # Another token's job is reported exactly like one that does not exist.
-        raise Problem(404, f"no job {job_id}", field="job_id", slug="no-such-job")
-    return status
-
-
 def _stalled(services: Services, job_id: str) -> bool:
-    quiet = quiet_since(services.projection.cursor(), job_id)
+    quiet = services.reads.quiet_since(job_id)
     return quiet is None or (now() - quiet).total_seconds() > services.settings.stalled_seconds
 
 
@@ -98,9 +89,8 @@ async def submit(
                 field="Idempotency-Key",
                 slug="idempotency-conflict",
             )
-        cur = services.projection.cursor()
-        if folded(cur, job_id):
-            known = job_status(cur, principal.owner, job_id)
+        if services.reads.folded(job_id):
+            known = services.reads.status(principal.owner, job_id)
             assert known is not None
             if not is_terminal(known.status) and _stalled(services, job_id):
                 await asyncio.to_thread(_resume, services, job_id)
@@ -109,12 +99,12 @@ async def submit(
         # appending it, or the log lost it): append the same fact again.
         submitted = first
     await _append(services, submitted)
-    status = job_status(services.projection.cursor(), principal.owner, job_id)
+    status = services.reads.status(principal.owner, job_id)
     return SubmitAccepted(job_id=job_id, status=status.status if status else "submitted")
 
 
 async def cancel(services: Services, principal: Principal, job_id: str) -> JobStatus:
-    status = owned_status(services, principal, job_id)
+    status = services.reads.owned(principal, job_id)
     if is_terminal(status.status):
         raise Problem(
             409,
@@ -126,4 +116,4 @@ async def cancel(services: Services, principal: Principal, job_id: str) -> JobSt
     # Durable before the 202, as a submit is: a restart restores it rather than resuming.
     await asyncio.to_thread(services.projection.record_cancel, cancelled)
     await _append(services, cancelled)
-    return owned_status(services, principal, job_id)
+    return services.reads.owned(principal, job_id)

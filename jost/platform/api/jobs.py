@@ -15,7 +15,7 @@ from jost.platform.api import intake
 from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.openapi import SubmitOperation
 from jost.platform.api.problems import Problem
-from jost.platform.api.queries import job_config, job_events, job_page, job_result
+from jost.platform.api.reads import Reads, provide_reads
 from jost.platform.api.services import Services
 
 
@@ -41,6 +41,7 @@ class JobsController(Controller):
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "principal": Provide(principal_dependency),
         "services": Provide(_services, sync_to_thread=False),
+        "reads": Provide(provide_reads, sync_to_thread=False),
     }
 
     @post(
@@ -66,13 +67,13 @@ class JobsController(Controller):
         return await intake.submit(services, principal, config, _header_text(idempotency_key))
 
     @get("/status/{job_id:str}/", sync_to_thread=True)
-    def status(self, job_id: str, principal: Principal, services: Services) -> JobStatus:
-        return intake.owned_status(services, principal, job_id)
+    def status(self, job_id: str, principal: Principal, reads: Reads) -> JobStatus:
+        return reads.owned(principal, job_id)
 
     @get("/results/{job_id:str}/", sync_to_thread=True)
-    def results(self, job_id: str, principal: Principal, services: Services) -> JobResult:
-        status = intake.owned_status(services, principal, job_id)
-        result = job_result(services.projection.cursor(), job_id)
+    def results(self, job_id: str, principal: Principal, reads: Reads) -> JobResult:
+        status = reads.owned(principal, job_id)
+        result = reads.result(job_id)
         if result is None:
             raise Problem(
                 409,
@@ -81,24 +82,24 @@ class JobsController(Controller):
                 field="job_id",
                 slug="no-result-yet",
             )
-        return with_exact(result, job_config(services.projection.cursor(), principal.owner, job_id))
+        return with_exact(result, reads.config(principal.owner, job_id))
 
     @get("/jobs/", sync_to_thread=True)
     def jobs(
         self,
         principal: Principal,
-        services: Services,
+        reads: Reads,
         offset: Annotated[int, Parameter(ge=0, le=10**9)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     ) -> JobPage:
         """Job history of this token, newest first."""
-        return job_page(services.projection.cursor(), principal.owner, offset, limit)
+        return reads.page(principal.owner, offset, limit)
 
     @get("/jobs/{job_id:str}/events/", sync_to_thread=True)
-    def events(self, job_id: str, principal: Principal, services: Services) -> JobEvents:
+    def events(self, job_id: str, principal: Principal, reads: Reads) -> JobEvents:
         """The job's events in log order: its audit trail."""
-        intake.owned_status(services, principal, job_id)
-        return job_events(services.projection.cursor(), job_id)
+        reads.owned(principal, job_id)
+        return reads.events(job_id)
 
     @post("/jobs/{job_id:str}/cancel/", status_code=202)
     async def cancel(self, job_id: str, principal: Principal, services: Services) -> JobStatus:

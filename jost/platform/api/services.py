@@ -8,6 +8,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from jost.platform import lifeline
+from jost.platform.api.reads import Reads
 from jost.platform.log import EventLog
 from jost.platform.projection import Projection
 from jost.platform.projector import Projector
@@ -52,6 +53,7 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.projection = Projection(settings.db_path, lock_down=True)
         self.tokens = TokenRegistry(settings.tokens, self.projection)
+        self.reads = Reads(self.projection)
         self.projector = Projector(
             self.projection, settings.bootstrap, settings.topics.events, exit_on_error=True
         ).start()

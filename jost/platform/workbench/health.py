@@ -13,7 +13,6 @@ from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 from msgspec import Struct
 
-from jost.platform.api.queries import jobs_by_state
 from jost.platform.api.services import Services
 from jost.platform.consumers.groups import ENGINE_GROUP
 
@@ -140,5 +139,5 @@ def health(services: Services) -> HealthView:
         lag=lag,
         projector_error=str(projector.error) if projector.error is not None else None,
         events_applied=projector.events_applied,
-        jobs=jobs_by_state(services.projection.cursor()),
+        jobs=services.reads.by_state(),
     )

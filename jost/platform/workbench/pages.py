@@ -19,7 +19,7 @@ from jost.engine.exact_answers import with_exact
 from jost.platform.api import intake
 from jost.platform.api.limits import check_depth
 from jost.platform.api.problems import Problem, problem_handler
-from jost.platform.api.queries import job_config, job_events, job_history, job_result
+from jost.platform.api.reads import Reads, provide_reads
 from jost.platform.api.services import Services
 from jost.platform.lifecycle import TERMINAL
 from jost.platform.workbench import access
@@ -83,6 +83,7 @@ class Pages(Controller):
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "viewer": Provide(access.signed_in),
         "services": Provide(provide_services, sync_to_thread=False),
+        "reads": Provide(provide_reads, sync_to_thread=False),
     }
 
     @get("/")
@@ -149,22 +150,19 @@ class Pages(Controller):
     def history(
         self,
         viewer: Viewer,
-        services: Services,
+        reads: Reads,
         status: Annotated[str | None, Parameter(query="status")] = None,
         offset: Annotated[int, Parameter(query="offset", ge=0, le=10**9)] = 0,
     ) -> Template:
         chosen = status if status in STATES else None
-        history = job_history(
-            services.projection.cursor(), viewer.principal.owner, chosen, offset, PAGE_SIZE
-        )
+        history = reads.history(viewer.principal.owner, chosen, offset, PAGE_SIZE)
         return page("jobs.html", viewer, history=history, status=chosen, states=STATES, nav="jobs")
 
     @get("/jobs/{job_id:str}/", sync_to_thread=True)
-    def job(self, job_id: str, viewer: Viewer, services: Services) -> Template:
-        status = intake.owned_status(services, viewer.principal, job_id)
-        cur = services.projection.cursor()
-        config = job_config(cur, viewer.principal.owner, job_id)
-        result = job_result(cur, job_id)
+    def job(self, job_id: str, viewer: Viewer, reads: Reads) -> Template:
+        status = reads.owned(viewer.principal, job_id)
+        config = reads.config(viewer.principal.owner, job_id)
+        result = reads.result(job_id)
         if result is not None:
             result = with_exact(result, config)
         return page(
@@ -174,15 +172,15 @@ class Pages(Controller):
             config=config,
             result=result,
             chart=count_chart(result.summary) if result is not None else None,
-            trail=trail(job_events(cur, job_id).events),
+            trail=trail(reads.events(job_id).events),
             finished=status.status in TERMINAL,
             nav="jobs",
         )
 
     @get("/jobs/{job_id:str}/status", sync_to_thread=True)
-    def job_status(self, job_id: str, viewer: Viewer, services: Services) -> JobStatus:
+    def job_status(self, job_id: str, viewer: Viewer, reads: Reads) -> JobStatus:
         """The job page polls this while the job is under way."""
-        return intake.owned_status(services, viewer.principal, job_id)
+        return reads.owned(viewer.principal, job_id)
 
     @post("/jobs/{job_id:str}/cancel")
     async def cancel(self, job_id: str, viewer: Viewer, services: Services) -> Redirect:
