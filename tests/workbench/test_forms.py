@@ -291,3 +291,51 @@ def test_what_a_job_carries_is_shown_as_text_never_as_markup(
     answer = browser.run('{"x": "</textarea><script>alert(3)</script>"}')
     assert answer.status_code == 400
     assert "<script>alert(3)" not in answer.text
+
+
+def _multipart(fields: dict[str, bytes], headers: dict[str, str] | None = None) -> dict:
+    """A multipart/form-data body written by hand (a client may send any bytes, declare any
+    charset)."""
+    parts = b""
+    for name, value in fields.items():
+        extra = "".join(f"\r\n{k}: {v}" for k, v in (headers or {}).items() if name == "config")
+        parts += (
+            f'--XX\r\nContent-Disposition: form-data; name="{name}"{extra}\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+        )
+    return {
+        "content": parts + b"--XX--\r\n",
+        "headers": {"Content-Type": "multipart/form-data; boundary=XX"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "headers"),
+    [
+        (b'{"rounds": 2000, "seed": "\xff\xfe"}', None),  # not UTF-8
+        (b'{"rounds": 2000}', {"Content-Type": "text/plain; charset=no-such-charset"}),
+    ],
+)
+def test_a_form_that_is_not_text_is_the_clients_error_not_the_servers(
+    platform: Platform, browser: Browser, raw: bytes, headers: dict[str, str] | None
+) -> None:
+    before = _job_ids(platform)
+    # Signed in, the CSRF token right: the config's bytes are at fault.
+    signed_in = browser.client.post(
+        "/workbench/runner/",
+        **_multipart(
+            {"csrf_token": browser.csrf.encode(), "config": raw, "idempotency_key": b"enc"},
+            headers,
+        ),
+    )
+    # Nobody signed in: the sign-in form is read before any token is checked.
+    anonymous = httpx.post(
+        f"{platform.url}/workbench/sign-in",
+        **_multipart({"token": USER_TOKEN.encode(), "config": raw}, headers),
+    )
+    for answer in (signed_in, anonymous):
+        assert answer.status_code == 400, answer.text
+        assert "the form is not text" in html_text(answer.text)
+    assert "set-cookie" not in anonymous.headers
+    assert _job_ids(platform) == before

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, FormMultiDict
 from litestar.handlers import BaseRouteHandler
 from litestar.stores.base import Store
 
@@ -123,6 +123,18 @@ async def _session(request: Request[Any, Any, Any]) -> Session | None:
     return msgspec.json.decode(data, type=Session) if data is not None else None
 
 
+async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
+    """The request's form, the one way every page reads it. Litestar decodes each part of a
+    multipart form in the charset it names (UTF-8 by default) and lets a failure through as
+    a 500 with its traceback in the log: bytes a client chose are the client's error."""
+    try:
+        return await request.form()
+    except (UnicodeDecodeError, LookupError) as exc:  # bad bytes, or a charset that is none
+        raise Problem(
+            400, f"the form is not text in the charset it names: {exc}", slug="invalid-form"
+        ) from exc
+
+
 async def signed_in(request: Request[Any, Any, Any]) -> Viewer:
     """The ``viewer`` dependency of every page but sign-in: the session's user, its token
     checked again; on an unsafe request, the form's CSRF token checked against the
@@ -135,7 +147,7 @@ async def signed_in(request: Request[Any, Any, Any]) -> Viewer:
         await end_session(request)
         raise SignInRequired
     if request.method not in _SAFE_METHODS:
-        sent = (await request.form()).get(CSRF_FIELD)
+        sent = (await read_form(request)).get(CSRF_FIELD)
         # As bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 403).
         if not isinstance(sent, str) or not hmac.compare_digest(
             sent.encode(), session.csrf.encode()

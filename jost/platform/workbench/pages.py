@@ -63,7 +63,7 @@ class SignInPages(Controller):
 
     @post("/sign-in")
     async def sign_in(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        form = await request.form()
+        form = await access.read_form(request)
         key = str(form.get("token") or "").strip()
         target = access.safe_next(str(form.get("next") or ""))
         if not key or access.principal_for(access.services_of(request), key) is None:
@@ -107,14 +107,14 @@ class Pages(Controller):
     async def check(self, request: Request[Any, Any, Any], viewer: Viewer) -> Checked:
         """The runner's check before it submits: the config read as a submit reads it,
         nothing recorded. A refused config is the API's problem details (its ``field``)."""
-        await _read_form_config(str((await request.form()).get("config") or ""))
+        await _read_form_config(str((await access.read_form(request)).get("config") or ""))
         return Checked()
 
     @post("/runner/")
     async def run(
         self, request: Request[Any, Any, Any], viewer: Viewer, services: Services
     ) -> Template | Redirect:
-        form = await request.form()
+        form = await access.read_form(request)
         text = str(form.get("config") or "")
         key = str(form.get("idempotency_key") or "") or None
         profile = str(form.get("profile") or "")
