@@ -28,6 +28,7 @@ from jost.engine.validate import check_runnable
 from jost.profiles.hydrate import hydrate
 from jost.profiles.store import ProfileError, ProfileStore, check_name
 from jost.terminal.client import (
+    BadAddress,
     PlatformClient,
     PlatformError,
     PlatformRefused,
@@ -102,7 +103,7 @@ def _handled(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     def run(args: argparse.Namespace) -> int:
         try:
             return action(args)
-        except (ProfileError, ConfigError) as exc:
+        except (ProfileError, ConfigError, BadAddress) as exc:
             return fail(str(exc))
         except (PlatformError, JobError) as exc:
             print(f"jost: {exc}", file=sys.stderr)

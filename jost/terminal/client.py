@@ -40,6 +40,10 @@ class PlatformUnavailable(PlatformError):
     pass
 
 
+class BadAddress(ValueError):
+    """The platform's address given is not one: the user's input (exit 2), not the platform."""
+
+
 class PlatformRefused(PlatformError):
     def __init__(
         self, status: int, detail: str, field: str | None, url: str, no_token: bool = False
@@ -79,15 +83,15 @@ def saved_login(state: Path | None = None) -> Login | None:
 
 def check_url(url: str) -> str:
     """``url`` without a trailing slash when it is an http or https address with a host;
-    else ``ValueError`` saying what is wrong."""
+    else ``BadAddress`` saying what is wrong."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
     except ValueError as exc:
-        raise ValueError(f"{url!r} is not a platform address: {exc}") from None
+        raise BadAddress(f"{url!r} is not a platform address: {exc}") from None
     if parts.scheme not in ("http", "https") or not host:
-        raise ValueError(
+        raise BadAddress(
             f"{url!r} is not a platform address: give http://HOST[:PORT] or https://HOST[:PORT]"
         )
     return url.rstrip("/")
@@ -103,14 +107,16 @@ def save_login(url: str, token: str | None, state: Path | None = None) -> Path:
 
 def resolve_target(url: str | None = None, token: str | None = None) -> tuple[str, str | None]:
     """The platform's address and token: the arguments, else ``JOST_URL``/``JOST_TOKEN``,
-    else what ``jost login`` saved. Raises ``PlatformUnavailable`` when no address is known."""
+    else what ``jost login`` saved. Raises ``PlatformUnavailable`` when no address is known,
+    ``BadAddress`` when the one given is not an address (httpx would raise on it, or take it
+    for a platform that does not answer)."""
     login = saved_login()
     url = url or os.environ.get("JOST_URL") or (login.url if login else None)
     if not url:
         raise PlatformUnavailable(
             "no platform address: give --url, set JOST_URL or run jost login URL --token TOKEN"
         )
-    url = url.rstrip("/")
+    url = check_url(url)
     if token is None:
         # The saved token goes with the saved address only.
         same = login is not None and login.url == url

@@ -342,3 +342,13 @@ def _issue(name: str, key: str, admin: bool = False) -> TokenIssued:
 
 def _revoke(name: str) -> TokenRevoked:
     return TokenRevoked(event_id=event_id(f"token/{name}", "TokenRevoked"), name=name, at=now())
+
+
+def test_the_cli_says_a_malformed_address_is_one_and_exits_2(tmp_path: Path):
+    """Bad input, as ``jost login`` says it: no traceback, no 'no platform answers'."""
+    for url in ("http://[::1", "not-a-url", "ftp://127.0.0.1:1", "http://127.0.0.1:port"):
+        for args in (("tokens", "list"), ("tokens", "revoke", "alice")):
+            out = _jost(*args, url=url, token=ADMIN_TOKEN, state=tmp_path)
+            assert out.returncode == 2, (url, args, out.stderr)
+            assert out.stderr.startswith(f"jost: {url!r} is not a platform address"), out.stderr
+            assert "Traceback" not in out.stderr
