@@ -339,3 +339,35 @@ def test_a_form_that_is_not_text_is_the_clients_error_not_the_servers(
         assert "the form is not text" in html_text(answer.text)
     assert "set-cookie" not in anonymous.headers
     assert _job_ids(platform) == before
+
+
+def test_behind_a_tls_proxy_the_pages_own_https_origin_is_admitted(platform: Platform) -> None:
+    """The Procfile serves plain HTTP behind the host's TLS proxy, which says the browser's
+    scheme in X-Forwarded-Proto (a header no page of another site can add to a form post)."""
+    host = platform.url.removeprefix("http://")
+    proxied = {"Origin": f"https://{host}", "X-Forwarded-Proto": "https"}
+    answer = httpx.post(
+        f"{platform.url}/workbench/sign-in", data={"token": USER_TOKEN}, headers=proxied
+    )
+    assert answer.status_code == 303, answer.text
+    cookie = answer.headers["set-cookie"].lower()
+    assert "secure" in cookie.split("; ")  # the cookie never travels in clear
+    # Through two proxies: the first (leftmost) is where the browser's TLS ended.
+    chained = {**proxied, "X-Forwarded-Proto": "https, http"}
+    assert (
+        httpx.post(
+            f"{platform.url}/workbench/sign-in", data={"token": USER_TOKEN}, headers=chained
+        ).status_code
+        == 303
+    )
+    # Still one origin only: http on a TLS-proxied platform, or https without the proxy.
+    for headers in (
+        {"Origin": f"http://{host}", "X-Forwarded-Proto": "https"},
+        {"Origin": f"https://{host}"},
+        {"Origin": f"https://{host}", "X-Forwarded-Proto": "gopher"},
+    ):
+        refused = httpx.post(
+            f"{platform.url}/workbench/sign-in", data={"token": USER_TOKEN}, headers=headers
+        )
+        assert refused.status_code == 403, headers
+        assert "set-cookie" not in refused.headers

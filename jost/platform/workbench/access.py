@@ -81,6 +81,14 @@ def _store_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+def browser_scheme(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The scheme the browser used: behind a TLS proxy (the Procfile serves plain HTTP behind
+    the host's) the proxy says it in ``X-Forwarded-Proto``. Trusting it gives an attacker
+    nothing: no page of another site can add it to a request it makes the browser send."""
+    forwarded = connection.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return forwarded if forwarded in ("http", "https") else connection.url.scheme
+
+
 def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
     return Cookie(
         key=COOKIE,
@@ -89,7 +97,7 @@ def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) ->
         httponly=True,
         samesite="strict",
         # Behind TLS the cookie never travels in clear (plain http serves 127.0.0.1 only).
-        secure=request.url.scheme == "https",
+        secure=browser_scheme(request) == "https",
         max_age=max_age,
     )
 
@@ -169,7 +177,7 @@ def same_origin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHand
         return
     host = connection.headers.get("host", "")
     parts = urlsplit(origin)
-    if parts.netloc != host or parts.scheme != connection.url.scheme:
+    if parts.netloc != host or parts.scheme != browser_scheme(connection):
         raise Problem(403, f"cross-origin request from {origin} refused", slug="cross-origin")
 
 
