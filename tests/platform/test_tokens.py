@@ -352,3 +352,14 @@ def test_the_cli_says_a_malformed_address_is_one_and_exits_2(tmp_path: Path):
             assert out.returncode == 2, (url, args, out.stderr)
             assert out.stderr.startswith(f"jost: {url!r} is not a platform address"), out.stderr
             assert "Traceback" not in out.stderr
+
+
+def test_the_cli_says_a_token_that_cannot_be_one_and_exits_2(tmp_path: Path):
+    """A key is printable ASCII (an HTTP header carries nothing else) and not blank: anything
+    else is bad input, said before anything is sent, never a traceback nor 'no platform
+    answers'."""
+    for token in ("é", "abc\ndef", "   "):
+        out = _jost("tokens", "list", url="http://127.0.0.1:1", token=token, state=tmp_path)
+        assert out.returncode == 2, (token, out.stderr)
+        assert out.stderr.startswith("jost: the token given is not one"), out.stderr
+        assert token not in out.stderr  # a secret, even a malformed one, is never echoed
