@@ -371,3 +371,17 @@ def test_behind_a_tls_proxy_the_pages_own_https_origin_is_admitted(platform: Pla
         )
         assert refused.status_code == 403, headers
         assert "set-cookie" not in refused.headers
+
+
+def test_the_header_names_an_issued_token_by_its_name(platform: Platform) -> None:
+    with platform.api.client(ADMIN_TOKEN) as client:
+        key = client.post("/api/tokens/", json={"name": "erin"}).json()["token"]
+    erin = Browser(platform.url, key)
+    who = re.search(r'<span class="who">(.*?)</span>', erin.client.get("/workbench/jobs/").text)
+    erin.close()
+    assert who is not None and html_text(who.group(1)) == "player erin"
+    # A configured token has no name: the start of its owner's digest stands for it.
+    configured = Browser(platform.url, USER_TOKEN)
+    html = configured.client.get("/workbench/jobs/").text
+    configured.close()
+    assert re.fullmatch(r"player [0-9a-f]{8}", html_text(re.search(r'"who">(.*?)<', html)[1]))
