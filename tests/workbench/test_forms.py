@@ -385,3 +385,19 @@ def test_the_header_names_an_issued_token_by_its_name(platform: Platform) -> Non
     html = configured.client.get("/workbench/jobs/").text
     configured.close()
     assert re.fullmatch(r"player [0-9a-f]{8}", html_text(re.search(r'"who">(.*?)<', html)[1]))
+
+
+def test_a_key_no_header_could_carry_is_refused_at_the_key(
+    platform: Platform, browser: Browser
+) -> None:
+    """The API's Idempotency-Key is a header, which carries no control characters: the form
+    is held to the same, so no key with a line break or NUL lands in the log."""
+    before = _job_ids(platform)
+    for key in ("a\r\nX-Injected: 1", "nul\x00", "tab\there"):
+        answer = browser.run('{"rounds": 2000, "shard_rounds": 1000}', key=key)
+        assert answer.status_code == 400, key
+        field, said = _config_error(answer.text)
+        assert field == "Idempotency-Key" and "control characters" in said
+    assert _job_ids(platform) == before
+    # Any other text is a key, as in the header (UTF-8 included).
+    assert browser.run('{"rounds": 2000, "shard_rounds": 1000}', key="clé 1").status_code == 303

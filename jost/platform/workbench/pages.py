@@ -119,13 +119,7 @@ class Pages(Controller):
         key = str(form.get("idempotency_key") or "") or None
         profile = str(form.get("profile") or "")
         try:
-            if key is not None and len(key) > MAX_KEY:
-                raise Problem(
-                    400,
-                    f"Idempotency-Key is longer than {MAX_KEY} characters",
-                    field="Idempotency-Key",
-                    slug="invalid-parameter",
-                )
+            _check_key(key)
             config = await _read_form_config(text)
             accepted = await intake.submit(services, viewer.principal, config, key)
         except Problem as exc:
@@ -195,6 +189,20 @@ class Pages(Controller):
     async def health(self, viewer: Viewer, services: Services) -> Template:
         view = await asyncio.to_thread(health, services)
         return page("health.html", viewer, health=view, nav="health")
+
+
+def _check_key(key: str | None) -> None:
+    """The form's key held to what the API's header may carry: at most ``MAX_KEY``
+    characters, no control characters (a header has no line breaks, NUL or tabs in it)."""
+    if key is None:
+        return
+    if len(key) > MAX_KEY:
+        said = f"Idempotency-Key is longer than {MAX_KEY} characters"
+    elif not key.isprintable():
+        said = "Idempotency-Key holds control characters (line breaks, tabs, NUL)"
+    else:
+        return
+    raise Problem(400, said, field="Idempotency-Key", slug="invalid-parameter")
 
 
 class Checked(Struct, frozen=True):
