@@ -28,9 +28,11 @@ from jost.engine.validate import check_runnable
 from jost.profiles.hydrate import hydrate
 from jost.profiles.store import ProfileError, ProfileStore, check_name
 from jost.terminal.client import (
+    BadTarget,
     PlatformClient,
     PlatformError,
     PlatformRefused,
+    check_token,
     check_url,
     resolve_target,
     save_login,
@@ -102,7 +104,7 @@ def _handled(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     def run(args: argparse.Namespace) -> int:
         try:
             return action(args)
-        except (ProfileError, ConfigError) as exc:
+        except (ProfileError, ConfigError, BadTarget) as exc:
             return fail(str(exc))
         except (PlatformError, JobError) as exc:
             print(f"jost: {exc}", file=sys.stderr)
@@ -128,10 +130,11 @@ def _login(args: argparse.Namespace) -> int:
     refused or a platform not answering is warned about, and saved all the same)."""
     try:
         url = check_url(args.url)
+        token = check_token(args.token)
     except ValueError as exc:
         return fail(str(exc))
     try:
-        with PlatformClient(url, args.token, timeout=LOGIN_CHECK_SECONDS) as client:
+        with PlatformClient(url, token, timeout=LOGIN_CHECK_SECONDS) as client:
             client.jobs(limit=1)
     except PlatformRefused as exc:
         print(f"jost: warning: {exc}; saved all the same", file=sys.stderr)
@@ -139,7 +142,7 @@ def _login(args: argparse.Namespace) -> int:
         print(
             f"jost: warning: the token is not checked: {exc}; saved all the same", file=sys.stderr
         )
-    path = save_login(url, args.token)
+    path = save_login(url, token)
     print(f"saved the address and token in {path}", file=sys.stderr)
     return 0
 

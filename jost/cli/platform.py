@@ -117,6 +117,7 @@ def cmd_up(args: argparse.Namespace) -> int:
                 print(f"resumed {platform.resumed} unfinished jobs from the archive")
             print(f"admin token{' (new)' if platform.token_created else ''}: {platform.token}")
             print(f"  curl -H 'Authorization: Token {platform.token}' {platform.url}/api/jobs/")
+            print(f"workbench: {platform.url}/workbench/  (sign in with a token)")
             print(
                 f"{args.workers} engine workers, restarted if they die. Ctrl-C stops everything.",
                 flush=True,

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     # imported here: Textual loads in a fraction of a second, but only this command needs it
     from jost.profiles.store import ProfileStore
     from jost.terminal.app import JostApp
-    from jost.terminal.client import PlatformUnavailable, resolve_target
+    from jost.terminal.client import BadTarget, PlatformUnavailable, resolve_target
     from jost.terminal.history import JobHistory
     from jost.terminal.paths import profiles_dir, state_dir
 
@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         url, token = resolve_target(args.url, args.token)
     except PlatformUnavailable:
         url, token = None, args.token  # no address known: the app works offline
+    except BadTarget as exc:
+        return fail(str(exc))
     try:
         store = ProfileStore(profiles_dir())
         history = JobHistory(state_dir())

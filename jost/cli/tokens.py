@@ -4,7 +4,8 @@ use (``--url``/``--token``, else ``JOST_URL``/``JOST_TOKEN``, else what ``jost l
 
 ``create`` prints the new key alone on standard output, once (``KEY=$(jost tokens create
 alice)``); the platform keeps only its digest. Exit codes: 0 done; 1 the platform (nothing
-answers, the token refused or not an admin's, a name in use or unknown); 2 a bad name."""
+answers, the token refused or not an admin's, a name in use or unknown); 2 a bad name, a
+malformed address or a token that cannot be one."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from rich.table import Table
 
 from jost.cli.config_file import fail
 from jost.contracts import TokenCreated, TokenInfo, TokenRequest
-from jost.terminal.client import PlatformClient, PlatformError, PlatformRefused, resolve_target
+from jost.terminal.client import (
+    BadTarget,
+    PlatformClient,
+    PlatformError,
+    PlatformRefused,
+    resolve_target,
+)
 from jost.terminal.output import json_line
 
 
@@ -72,6 +79,8 @@ def _handled(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     def run(args: argparse.Namespace) -> int:
         try:
             return action(args)
+        except BadTarget as exc:
+            return fail(str(exc))
         except PlatformRefused as exc:
             if exc.status == 403:
                 print(

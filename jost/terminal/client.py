@@ -40,6 +40,11 @@ class PlatformUnavailable(PlatformError):
     pass
 
 
+class BadTarget(ValueError):
+    """The platform's address or the token given is not one: the user's input (exit 2), not
+    the platform."""
+
+
 class PlatformRefused(PlatformError):
     def __init__(
         self, status: int, detail: str, field: str | None, url: str, no_token: bool = False
@@ -79,18 +84,35 @@ def saved_login(state: Path | None = None) -> Login | None:
 
 def check_url(url: str) -> str:
     """``url`` without a trailing slash when it is an http or https address with a host;
-    else ``ValueError`` saying what is wrong."""
+    else ``BadTarget`` saying what is wrong."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
     except ValueError as exc:
-        raise ValueError(f"{url!r} is not a platform address: {exc}") from None
+        raise BadTarget(f"{url!r} is not a platform address: {exc}") from None
     if parts.scheme not in ("http", "https") or not host:
-        raise ValueError(
+        raise BadTarget(
             f"{url!r} is not a platform address: give http://HOST[:PORT] or https://HOST[:PORT]"
         )
     return url.rstrip("/")
+
+
+def check_token(token: str | None) -> str | None:
+    """``token`` stripped, None for none; ``BadTarget`` when no HTTP header could carry it
+    (httpx would fail on it with a traceback, or as a platform that does not answer). The
+    message never repeats the token: it is a secret, even mistyped."""
+    if token is None:
+        return None
+    token = token.strip()
+    if not token:
+        raise BadTarget("the token given is not one: it is blank")
+    if not token.isascii() or not token.isprintable():
+        raise BadTarget(
+            "the token given is not one: a token is printable ASCII (no accents, no line "
+            "breaks); check what --token, JOST_TOKEN or jost login gave"
+        )
+    return token
 
 
 def save_login(url: str, token: str | None, state: Path | None = None) -> Path:
@@ -103,19 +125,21 @@ def save_login(url: str, token: str | None, state: Path | None = None) -> Path:
 
 def resolve_target(url: str | None = None, token: str | None = None) -> tuple[str, str | None]:
     """The platform's address and token: the arguments, else ``JOST_URL``/``JOST_TOKEN``,
-    else what ``jost login`` saved. Raises ``PlatformUnavailable`` when no address is known."""
+    else what ``jost login`` saved. Raises ``PlatformUnavailable`` when no address is known,
+    ``BadTarget`` when the one given is not an address (httpx would raise on it, or take it
+    for a platform that does not answer)."""
     login = saved_login()
     url = url or os.environ.get("JOST_URL") or (login.url if login else None)
     if not url:
         raise PlatformUnavailable(
             "no platform address: give --url, set JOST_URL or run jost login URL --token TOKEN"
         )
-    url = url.rstrip("/")
+    url = check_url(url)
     if token is None:
         # The saved token goes with the saved address only.
         same = login is not None and login.url == url
         token = os.environ.get("JOST_TOKEN") or (login.token if same else None)
-    return url, token
+    return url, check_token(token)
 
 
 class PlatformClient:

@@ -342,3 +342,24 @@ def _issue(name: str, key: str, admin: bool = False) -> TokenIssued:
 
 def _revoke(name: str) -> TokenRevoked:
     return TokenRevoked(event_id=event_id(f"token/{name}", "TokenRevoked"), name=name, at=now())
+
+
+def test_the_cli_says_a_malformed_address_is_one_and_exits_2(tmp_path: Path):
+    """Bad input, as ``jost login`` says it: no traceback, no 'no platform answers'."""
+    for url in ("http://[::1", "not-a-url", "ftp://127.0.0.1:1", "http://127.0.0.1:port"):
+        for args in (("tokens", "list"), ("tokens", "revoke", "alice")):
+            out = _jost(*args, url=url, token=ADMIN_TOKEN, state=tmp_path)
+            assert out.returncode == 2, (url, args, out.stderr)
+            assert out.stderr.startswith(f"jost: {url!r} is not a platform address"), out.stderr
+            assert "Traceback" not in out.stderr
+
+
+def test_the_cli_says_a_token_that_cannot_be_one_and_exits_2(tmp_path: Path):
+    """A key is printable ASCII (an HTTP header carries nothing else) and not blank: anything
+    else is bad input, said before anything is sent, never a traceback nor 'no platform
+    answers'."""
+    for token in ("é", "abc\ndef", "   "):
+        out = _jost("tokens", "list", url="http://127.0.0.1:1", token=token, state=tmp_path)
+        assert out.returncode == 2, (token, out.stderr)
+        assert out.stderr.startswith("jost: the token given is not one"), out.stderr
+        assert token not in out.stderr  # a secret, even a malformed one, is never echoed

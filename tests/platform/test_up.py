@@ -23,6 +23,11 @@ def test_up_runs_a_job_and_stops_on_sigterm(tmp_path: Path):
         saved = (tmp_path / "data" / "settings.json").read_text()
         assert token in saved  # kept under --data-dir for the next start
         wait_for(up.healthy, 30, "the API to answer")
+        # A new user is told where the workbench is, and it opens at its sign-in form.
+        workbench = re.search(r"workbench: (\S+)", up.text()).group(1)
+        assert workbench == f"{up.url}/workbench/"
+        opened = httpx.get(workbench, follow_redirects=True)
+        assert opened.status_code == 200 and 'id="sign-in"' in opened.text
         with up.client(token) as c:
             job_id = c.post("/api/submit/", json=config(20_000, 5_000, 3)).json()["job_id"]
             wait_for(

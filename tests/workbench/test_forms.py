@@ -291,3 +291,113 @@ def test_what_a_job_carries_is_shown_as_text_never_as_markup(
     answer = browser.run('{"x": "</textarea><script>alert(3)</script>"}')
     assert answer.status_code == 400
     assert "<script>alert(3)" not in answer.text
+
+
+def _multipart(fields: dict[str, bytes], headers: dict[str, str] | None = None) -> dict:
+    """A multipart/form-data body written by hand (a client may send any bytes, declare any
+    charset)."""
+    parts = b""
+    for name, value in fields.items():
+        extra = "".join(f"\r\n{k}: {v}" for k, v in (headers or {}).items() if name == "config")
+        parts += (
+            f'--XX\r\nContent-Disposition: form-data; name="{name}"{extra}\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+        )
+    return {
+        "content": parts + b"--XX--\r\n",
+        "headers": {"Content-Type": "multipart/form-data; boundary=XX"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "headers"),
+    [
+        (b'{"rounds": 2000, "seed": "\xff\xfe"}', None),  # not UTF-8
+        (b'{"rounds": 2000}', {"Content-Type": "text/plain; charset=no-such-charset"}),
+    ],
+)
+def test_a_form_that_is_not_text_is_the_clients_error_not_the_servers(
+    platform: Platform, browser: Browser, raw: bytes, headers: dict[str, str] | None
+) -> None:
+    before = _job_ids(platform)
+    # Signed in, the CSRF token right: the config's bytes are at fault.
+    signed_in = browser.client.post(
+        "/workbench/runner/",
+        **_multipart(
+            {"csrf_token": browser.csrf.encode(), "config": raw, "idempotency_key": b"enc"},
+            headers,
+        ),
+    )
+    # Nobody signed in: the sign-in form is read before any token is checked.
+    anonymous = httpx.post(
+        f"{platform.url}/workbench/sign-in",
+        **_multipart({"token": USER_TOKEN.encode(), "config": raw}, headers),
+    )
+    for answer in (signed_in, anonymous):
+        assert answer.status_code == 400, answer.text
+        assert "the form is not text" in html_text(answer.text)
+    assert "set-cookie" not in anonymous.headers
+    assert _job_ids(platform) == before
+
+
+def test_behind_a_tls_proxy_the_pages_own_https_origin_is_admitted(platform: Platform) -> None:
+    """The Procfile serves plain HTTP behind the host's TLS proxy, which says the browser's
+    scheme in X-Forwarded-Proto (a header no page of another site can add to a form post)."""
+    host = platform.url.removeprefix("http://")
+    proxied = {"Origin": f"https://{host}", "X-Forwarded-Proto": "https"}
+    answer = httpx.post(
+        f"{platform.url}/workbench/sign-in", data={"token": USER_TOKEN}, headers=proxied
+    )
+    assert answer.status_code == 303, answer.text
+    cookie = answer.headers["set-cookie"].lower()
+    assert "secure" in cookie.split("; ")  # the cookie never travels in clear
+    # Through two proxies: the first (leftmost) is where the browser's TLS ended.
+    chained = {**proxied, "X-Forwarded-Proto": "https, http"}
+    assert (
+        httpx.post(
+            f"{platform.url}/workbench/sign-in", data={"token": USER_TOKEN}, headers=chained
+        ).status_code
+        == 303
+    )
+    # Still one origin only: http on a TLS-proxied platform, or https without the proxy.
+    for headers in (
+        {"Origin": f"http://{host}", "X-Forwarded-Proto": "https"},
+        {"Origin": f"https://{host}"},
+        {"Origin": f"https://{host}", "X-Forwarded-Proto": "gopher"},
+    ):
+        refused = httpx.post(
+            f"{platform.url}/workbench/sign-in", data={"token": USER_TOKEN}, headers=headers
+        )
+        assert refused.status_code == 403, headers
+        assert "set-cookie" not in refused.headers
+
+
+def test_the_header_names_an_issued_token_by_its_name(platform: Platform) -> None:
+    with platform.api.client(ADMIN_TOKEN) as client:
+        key = client.post("/api/tokens/", json={"name": "erin"}).json()["token"]
+    erin = Browser(platform.url, key)
+    who = re.search(r'<span class="who">(.*?)</span>', erin.client.get("/workbench/jobs/").text)
+    erin.close()
+    assert who is not None and html_text(who.group(1)) == "player erin"
+    # A configured token has no name: the start of its owner's digest stands for it.
+    configured = Browser(platform.url, USER_TOKEN)
+    html = configured.client.get("/workbench/jobs/").text
+    configured.close()
+    assert re.fullmatch(r"player [0-9a-f]{8}", html_text(re.search(r'"who">(.*?)<', html)[1]))
+
+
+def test_a_key_no_header_could_carry_is_refused_at_the_key(
+    platform: Platform, browser: Browser
+) -> None:
+    """The API's Idempotency-Key is a header, which carries no control characters: the form
+    is held to the same, so no key with a line break or NUL lands in the log."""
+    before = _job_ids(platform)
+    for key in ("a\r\nX-Injected: 1", "nul\x00", "tab\there"):
+        answer = browser.run('{"rounds": 2000, "shard_rounds": 1000}', key=key)
+        assert answer.status_code == 400, key
+        field, said = _config_error(answer.text)
+        assert field == "Idempotency-Key" and "control characters" in said
+    assert _job_ids(platform) == before
+    # Any other text is a key, as in the header (UTF-8 included).
+    assert browser.run('{"rounds": 2000, "shard_rounds": 1000}', key="clé 1").status_code == 303

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, FormMultiDict
 from litestar.handlers import BaseRouteHandler
 from litestar.stores.base import Store
 
@@ -81,6 +81,14 @@ def _store_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+def browser_scheme(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The scheme the browser used: behind a TLS proxy (the Procfile serves plain HTTP behind
+    the host's) the proxy says it in ``X-Forwarded-Proto``. Trusting it gives an attacker
+    nothing: no page of another site can add it to a request it makes the browser send."""
+    forwarded = connection.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return forwarded if forwarded in ("http", "https") else connection.url.scheme
+
+
 def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
     return Cookie(
         key=COOKIE,
@@ -89,7 +97,7 @@ def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) ->
         httponly=True,
         samesite="strict",
         # Behind TLS the cookie never travels in clear (plain http serves 127.0.0.1 only).
-        secure=request.url.scheme == "https",
+        secure=browser_scheme(request) == "https",
         max_age=max_age,
     )
 
@@ -123,6 +131,18 @@ async def _session(request: Request[Any, Any, Any]) -> Session | None:
     return msgspec.json.decode(data, type=Session) if data is not None else None
 
 
+async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
+    """The request's form, the one way every page reads it. Litestar decodes each part of a
+    multipart form in the charset it names (UTF-8 by default) and lets a failure through as
+    a 500 with its traceback in the log: bytes a client chose are the client's error."""
+    try:
+        return await request.form()
+    except (UnicodeDecodeError, LookupError) as exc:  # bad bytes, or a charset that is none
+        raise Problem(
+            400, f"the form is not text in the charset it names: {exc}", slug="invalid-form"
+        ) from exc
+
+
 async def signed_in(request: Request[Any, Any, Any]) -> Viewer:
     """The ``viewer`` dependency of every page but sign-in: the session's user, its token
     checked again; on an unsafe request, the form's CSRF token checked against the
@@ -135,7 +155,7 @@ async def signed_in(request: Request[Any, Any, Any]) -> Viewer:
         await end_session(request)
         raise SignInRequired
     if request.method not in _SAFE_METHODS:
-        sent = (await request.form()).get(CSRF_FIELD)
+        sent = (await read_form(request)).get(CSRF_FIELD)
         # As bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 403).
         if not isinstance(sent, str) or not hmac.compare_digest(
             sent.encode(), session.csrf.encode()
@@ -157,7 +177,7 @@ def same_origin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHand
         return
     host = connection.headers.get("host", "")
     parts = urlsplit(origin)
-    if parts.netloc != host or parts.scheme != connection.url.scheme:
+    if parts.netloc != host or parts.scheme != browser_scheme(connection):
         raise Problem(403, f"cross-origin request from {origin} refused", slug="cross-origin")
 
 

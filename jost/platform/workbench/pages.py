@@ -63,7 +63,7 @@ class SignInPages(Controller):
 
     @post("/sign-in")
     async def sign_in(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        form = await request.form()
+        form = await access.read_form(request)
         key = str(form.get("token") or "").strip()
         target = access.safe_next(str(form.get("next") or ""))
         if not key or access.principal_for(access.services_of(request), key) is None:
@@ -108,25 +108,19 @@ class Pages(Controller):
     async def check(self, request: Request[Any, Any, Any], viewer: Viewer) -> Checked:
         """The runner's check before it submits: the config read as a submit reads it,
         nothing recorded. A refused config is the API's problem details (its ``field``)."""
-        await _read_form_config(str((await request.form()).get("config") or ""))
+        await _read_form_config(str((await access.read_form(request)).get("config") or ""))
         return Checked()
 
     @post("/runner/")
     async def run(
         self, request: Request[Any, Any, Any], viewer: Viewer, services: Services
     ) -> Template | Redirect:
-        form = await request.form()
+        form = await access.read_form(request)
         text = str(form.get("config") or "")
         key = str(form.get("idempotency_key") or "") or None
         profile = str(form.get("profile") or "")
         try:
-            if key is not None and len(key) > MAX_KEY:
-                raise Problem(
-                    400,
-                    f"Idempotency-Key is longer than {MAX_KEY} characters",
-                    field="Idempotency-Key",
-                    slug="invalid-parameter",
-                )
+            _check_key(key)
             config = await _read_form_config(text)
             accepted = await intake.submit(services, viewer.principal, config, key)
         except Problem as exc:
@@ -193,6 +187,20 @@ class Pages(Controller):
     async def health(self, viewer: Viewer, services: Services) -> Template:
         view = await asyncio.to_thread(health, services)
         return page("health.html", viewer, health=view, nav="health")
+
+
+def _check_key(key: str | None) -> None:
+    """The form's key held to what the API's header may carry: at most ``MAX_KEY``
+    characters, no control characters (a header has no line breaks, NUL or tabs in it)."""
+    if key is None:
+        return
+    if len(key) > MAX_KEY:
+        said = f"Idempotency-Key is longer than {MAX_KEY} characters"
+    elif not key.isprintable():
+        said = "Idempotency-Key holds control characters (line breaks, tabs, NUL)"
+    else:
+        return
+    raise Problem(400, said, field="Idempotency-Key", slug="invalid-parameter")
 
 
 class Checked(Struct, frozen=True):

@@ -61,7 +61,7 @@ class TokenPages(Controller):
     async def issue(
         self, request: Request[Any, Any, Any], admin: Viewer, services: Services
     ) -> Template:
-        form = await request.form()
+        form = await access.read_form(request)
         name = str(form.get("name") or "").strip()
         try:
             created = await issue_token(services, name, form.get("admin") == "on")
