@@ -76,6 +76,9 @@ class Projection:
             self._con.execute("SET allocator_background_threads = true")
             self._con.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Intake] = []
+        """Jobs waiting for ``accept``'s next group commit."""
         self._decoder = msgspec.json.Decoder(Event | TokenEvent)
         self.tokens_version = 0
         """Counts the changes to the token tables (intake and fold) this process made: the
@@ -123,28 +126,22 @@ class Projection:
         """Record a job the API accepts, before its 202 (the durable record a restart resumes
         from). Returns None when the job is new, else the JobSubmitted recorded first under
         its id: one Idempotency-Key, one config, whatever the concurrency (the job id derives
-        from the owner and the key; the primary key decides who was first)."""
-        raw = encode(event).decode()
+        from the owner and the key; the primary key decides who was first).
+
+        Group commit: concurrent callers queue their job, and whoever takes the lock first
+        writes every queued job in one transaction (one commit, one WAL sync, one turn of the
+        lock the fold also wants); each caller returns once a commit holding its job ended."""
+        waiting = _Intake(event)
+        with self._queue_lock:
+            self._queue.append(waiting)
         with self._lock:
-            cur = self._con.cursor()
-            inserted = cur.execute(
-                "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-                "RETURNING job_id",
-                [
-                    event.job_id,
-                    event.owner,
-                    event.idempotency_key,
-                    event.config.rounds,
-                    utc_naive(event.at),
-                    raw,
-                ],
-            ).fetchall()
-            if inserted:
-                return None
-            (first,) = cur.execute(
-                "SELECT event FROM submissions WHERE job_id = ?", [event.job_id]
-            ).fetchone()
-        return msgspec.json.decode(first, type=JobSubmitted)
+            if not waiting.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                _accept_all(self._con.cursor(), batch)
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.first
 
     def record_cancel(self, event: JobCancelled) -> None:
         """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
@@ -228,6 +225,70 @@ class Projection:
             if tokens:  # after the commit: a reader of the new count sees the new rows
                 self.tokens_version += 1
         return len(new) + len(tokens)
+
+
+class _Intake:
+    """One job waiting in ``accept``'s queue, and what its group commit found."""
+
+    __slots__ = ("done", "error", "event", "first")
+
+    def __init__(self, event: JobSubmitted) -> None:
+        self.event = event
+        self.done = False
+        self.first: JobSubmitted | None = None
+        self.error: BaseException | None = None
+
+
+def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
+    """Record the batch's jobs in one transaction. The first of a job id (in the table, else
+    in the batch) stands; every other caller of that id gets it back as ``first``."""
+    fresh: dict[str, JobSubmitted] = {}
+    for waiting in batch:
+        fresh.setdefault(waiting.event.job_id, waiting.event)
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            events = list(fresh.values())
+            inserted = {
+                job_id
+                for (job_id,) in cur.execute(
+                    "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+                    "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING "
+                    "RETURNING job_id",
+                    [
+                        [e.job_id for e in events],
+                        [e.owner for e in events],
+                        [e.idempotency_key for e in events],
+                        [e.config.rounds for e in events],
+                        [utc_naive(e.at) for e in events],
+                        [encode(e).decode() for e in events],
+                    ],
+                ).fetchall()
+            }
+            stored = dict(
+                cur.execute(
+                    "SELECT job_id, event FROM submissions WHERE job_id IN "
+                    "(SELECT unnest(?::VARCHAR[]))",
+                    [[job_id for job_id in fresh if job_id not in inserted]],
+                ).fetchall()
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    except BaseException as exc:
+        for waiting in batch:
+            waiting.error = exc
+            waiting.done = True
+        raise
+    for waiting in batch:
+        job_id = waiting.event.job_id
+        if job_id not in inserted:
+            waiting.first = msgspec.json.decode(stored[job_id], type=JobSubmitted)
+        elif fresh[job_id] is not waiting.event:
+            waiting.first = fresh[job_id]
+        waiting.done = True
 
 
 class _Logged(NamedTuple):
