@@ -266,12 +266,15 @@ def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
                     ],
                 ).fetchall()
             }
+            taken = [job_id for job_id in fresh if job_id not in inserted]
             stored = dict(
                 cur.execute(
                     "SELECT job_id, event FROM submissions WHERE job_id IN "
                     "(SELECT unnest(?::VARCHAR[]))",
-                    [[job_id for job_id in fresh if job_id not in inserted]],
+                    [taken],
                 ).fetchall()
+                if taken
+                else []
             )
             cur.execute("COMMIT")
         except BaseException:
@@ -301,39 +304,38 @@ class _Logged(NamedTuple):
 def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logged]:
     """Insert the batch's new events into the archive, numbered on from the last one
     (``seq``: the archive's order, which survives a restored log); returns them in log order.
-    An event whose id is archived already is a copy and changes nothing."""
+    An event whose id is archived already is a copy and changes nothing. One statement: the
+    fold's cost on this path is per statement far more than per row."""
     if not batch:
         return []
-    known = {
+    archived = {
         event_id
         for (event_id,) in cur.execute(
-            "SELECT event_id FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[]))",
-            [[b.event.event_id for b in batch]],
+            "INSERT INTO events SELECT event_id, job_id, kind, shard_index, log_partition, "
+            "log_offset, emitted_at, schema_version, body, (SELECT coalesce(max(seq), 0) "
+            "FROM events) + row_number() OVER (ORDER BY n) FROM (SELECT "
+            "unnest(?::VARCHAR[]) AS event_id, unnest(?::VARCHAR[]) AS job_id, "
+            "unnest(?::VARCHAR[]) AS kind, unnest(?::INTEGER[]) AS shard_index, "
+            "unnest(?::INTEGER[]) AS log_partition, unnest(?::BIGINT[]) AS log_offset, "
+            "unnest(?::TIMESTAMP[]) AS emitted_at, unnest(?::INTEGER[]) AS schema_version, "
+            "unnest(?::VARCHAR[]) AS body, unnest(range(?)) AS n) AS b "
+            "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id) "
+            "RETURNING event_id",
+            [
+                [b.event.event_id for b in batch],
+                [getattr(b.event, "job_id", None) for b in batch],  # a token's fact has no job
+                [type(b.event).__name__ for b in batch],
+                [getattr(b.event, "shard_index", None) for b in batch],
+                [b.partition for b in batch],
+                [b.offset for b in batch],
+                [utc_naive(b.event.at) for b in batch],
+                [b.event.schema_version for b in batch],
+                [b.raw.decode() for b in batch],
+                len(batch),
+            ],
         ).fetchall()
     }
-    new = [b for b in batch if b.event.event_id not in known]
-    if not new:
-        return []
-    (last,) = cur.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-    cur.execute(
-        "INSERT INTO events SELECT * FROM (SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
-        "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::BIGINT[]), "
-        "unnest(?::TIMESTAMP[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[]), "
-        "unnest(?::BIGINT[]))",
-        [
-            [b.event.event_id for b in new],
-            [getattr(b.event, "job_id", None) for b in new],  # a token's fact has no job
-            [type(b.event).__name__ for b in new],
-            [getattr(b.event, "shard_index", None) for b in new],
-            [b.partition for b in new],
-            [b.offset for b in new],
-            [utc_naive(b.event.at) for b in new],
-            [b.event.schema_version for b in new],
-            [b.raw.decode() for b in new],
-            list(range(last + 1, last + 1 + len(new))),
-        ],
-    )
-    return new
+    return [b for b in batch if b.event.event_id in archived]
 
 
 def _canonical_runs(batch: list[_Logged]) -> list[list[_Logged]]:
