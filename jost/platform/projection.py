@@ -79,6 +79,8 @@ class Projection:
         self._queue_lock = threading.Lock()
         self._queue: list[_Intake] = []
         """Jobs waiting for ``accept``'s next group commit."""
+        self._leading = False
+        """Whether a caller of ``accept`` is writing the queue (under ``_queue_lock``)."""
         self._decoder = msgspec.json.Decoder(Event | TokenEvent)
         self.tokens_version = 0
         """Counts the changes to the token tables (intake and fold) this process made: the
@@ -128,20 +130,39 @@ class Projection:
         its id: one Idempotency-Key, one config, whatever the concurrency (the job id derives
         from the owner and the key; the primary key decides who was first).
 
-        Group commit: concurrent callers queue their job, and whoever takes the lock first
-        writes every queued job in one transaction (one commit, one WAL sync, one turn of the
-        lock the fold also wants); each caller returns once a commit holding its job ended."""
+        Group commit: concurrent callers queue their job; one of them at a time leads, and
+        writes what is queued in one transaction (one commit, one turn of the lock the fold
+        also wants) until the queue is empty; the others wait for the commit that holds
+        their job, not for the lock."""
         waiting = _Intake(event)
         with self._queue_lock:
             self._queue.append(waiting)
-        with self._lock:
-            if not waiting.done:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                _accept_all(self._con.cursor(), batch)
+            lead = not self._leading
+            self._leading = True
+        if lead:
+            self._commit_queued()
+        waiting.finished.wait()
         if waiting.error is not None:
             raise waiting.error
         return waiting.first
+
+    def _commit_queued(self) -> None:
+        """Lead: write the queue in groups until it is empty. A job queued while the leader
+        writes is seen by its next turn, since leading ends only under the queue's lock."""
+        while True:
+            with self._queue_lock:
+                batch, self._queue = self._queue, []
+                if not batch:
+                    self._leading = False
+                    return
+            with self._lock:
+                try:
+                    _accept_all(self._con.cursor(), batch)
+                except BaseException as exc:  # never leave a caller waiting
+                    for waiting in batch:
+                        if not waiting.finished.is_set():
+                            waiting.error = exc
+                            waiting.finished.set()
 
     def record_cancel(self, event: JobCancelled) -> None:
         """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
@@ -230,18 +251,19 @@ class Projection:
 class _Intake:
     """One job waiting in ``accept``'s queue, and what its group commit found."""
 
-    __slots__ = ("done", "error", "event", "first")
+    __slots__ = ("error", "event", "finished", "first")
 
     def __init__(self, event: JobSubmitted) -> None:
         self.event = event
-        self.done = False
+        self.finished = threading.Event()
         self.first: JobSubmitted | None = None
         self.error: BaseException | None = None
 
 
 def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
     """Record the batch's jobs in one transaction. The first of a job id (in the table, else
-    in the batch) stands; every other caller of that id gets it back as ``first``."""
+    in the batch) stands; every other caller of that id gets it back as ``first``. Never
+    raises: a failed commit is every caller's ``error`` (the leader writes on for the rest)."""
     fresh: dict[str, JobSubmitted] = {}
     for waiting in batch:
         fresh.setdefault(waiting.event.job_id, waiting.event)
@@ -283,15 +305,15 @@ def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
     except BaseException as exc:
         for waiting in batch:
             waiting.error = exc
-            waiting.done = True
-        raise
+            waiting.finished.set()
+        return
     for waiting in batch:
         job_id = waiting.event.job_id
         if job_id not in inserted:
             waiting.first = msgspec.json.decode(stored[job_id], type=JobSubmitted)
         elif fresh[job_id] is not waiting.event:
             waiting.first = fresh[job_id]
-        waiting.done = True
+        waiting.finished.set()
 
 
 class _Logged(NamedTuple):

@@ -41,13 +41,16 @@ def test_one_group_commit_keeps_the_first_config_of_each_job(tmp_path: Path):
     def accept(i: int) -> None:
         answers[i] = projection.accept(events[i])
 
-    # Hold the lock the group commit takes, so that every caller queues behind it and one of
-    # them writes the four in one transaction.
+    # Hold the lock the group commit takes: the first caller leads, takes its job from the
+    # queue and waits for the lock; the three others queue behind it, and its next turn
+    # writes them in one transaction.
     with projection._lock:
         threads = [threading.Thread(target=accept, args=(i,)) for i in range(len(events))]
-        for t in threads:
+        threads[0].start()
+        wait_for(lambda: projection._leading and not projection._queue, 10, "a leader")
+        for t in threads[1:]:
             t.start()
-        wait_for(lambda: len(projection._queue) == len(events), 10, "every caller queued")
+        wait_for(lambda: len(projection._queue) == 3, 10, "the others queued")
     for t in threads:
         t.join(10)
 
