@@ -76,6 +76,11 @@ class Projection:
             self._con.execute("SET allocator_background_threads = true")
             self._con.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Intake] = []
+        """Jobs waiting for ``accept``'s next group commit."""
+        self._leading = False
+        """Whether a caller of ``accept`` is writing the queue (under ``_queue_lock``)."""
         self._decoder = msgspec.json.Decoder(Event | TokenEvent)
         self.tokens_version = 0
         """Counts the changes to the token tables (intake and fold) this process made: the
@@ -123,28 +128,41 @@ class Projection:
         """Record a job the API accepts, before its 202 (the durable record a restart resumes
         from). Returns None when the job is new, else the JobSubmitted recorded first under
         its id: one Idempotency-Key, one config, whatever the concurrency (the job id derives
-        from the owner and the key; the primary key decides who was first)."""
-        raw = encode(event).decode()
-        with self._lock:
-            cur = self._con.cursor()
-            inserted = cur.execute(
-                "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-                "RETURNING job_id",
-                [
-                    event.job_id,
-                    event.owner,
-                    event.idempotency_key,
-                    event.config.rounds,
-                    utc_naive(event.at),
-                    raw,
-                ],
-            ).fetchall()
-            if inserted:
-                return None
-            (first,) = cur.execute(
-                "SELECT event FROM submissions WHERE job_id = ?", [event.job_id]
-            ).fetchone()
-        return msgspec.json.decode(first, type=JobSubmitted)
+        from the owner and the key; the primary key decides who was first).
+
+        Group commit: concurrent callers queue their job; one of them at a time leads, and
+        writes what is queued in one transaction (one commit, one turn of the lock the fold
+        also wants) until the queue is empty; the others wait for the commit that holds
+        their job, not for the lock."""
+        waiting = _Intake(event)
+        with self._queue_lock:
+            self._queue.append(waiting)
+            lead = not self._leading
+            self._leading = True
+        if lead:
+            self._commit_queued()
+        waiting.finished.wait()
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.first
+
+    def _commit_queued(self) -> None:
+        """Lead: write the queue in groups until it is empty. A job queued while the leader
+        writes is seen by its next turn, since leading ends only under the queue's lock."""
+        while True:
+            with self._queue_lock:
+                batch, self._queue = self._queue, []
+                if not batch:
+                    self._leading = False
+                    return
+            with self._lock:
+                try:
+                    _accept_all(self._con.cursor(), batch)
+                except BaseException as exc:  # never leave a caller waiting
+                    for waiting in batch:
+                        if not waiting.finished.is_set():
+                            waiting.error = exc
+                            waiting.finished.set()
 
     def record_cancel(self, event: JobCancelled) -> None:
         """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
@@ -230,6 +248,74 @@ class Projection:
         return len(new) + len(tokens)
 
 
+class _Intake:
+    """One job waiting in ``accept``'s queue, and what its group commit found."""
+
+    __slots__ = ("error", "event", "finished", "first")
+
+    def __init__(self, event: JobSubmitted) -> None:
+        self.event = event
+        self.finished = threading.Event()
+        self.first: JobSubmitted | None = None
+        self.error: BaseException | None = None
+
+
+def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
+    """Record the batch's jobs in one transaction. The first of a job id (in the table, else
+    in the batch) stands; every other caller of that id gets it back as ``first``. Never
+    raises: a failed commit is every caller's ``error`` (the leader writes on for the rest)."""
+    fresh: dict[str, JobSubmitted] = {}
+    for waiting in batch:
+        fresh.setdefault(waiting.event.job_id, waiting.event)
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            events = list(fresh.values())
+            inserted = {
+                job_id
+                for (job_id,) in cur.execute(
+                    "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
+                    "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+                    "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING "
+                    "RETURNING job_id",
+                    [
+                        [e.job_id for e in events],
+                        [e.owner for e in events],
+                        [e.idempotency_key for e in events],
+                        [e.config.rounds for e in events],
+                        [utc_naive(e.at) for e in events],
+                        [encode(e).decode() for e in events],
+                    ],
+                ).fetchall()
+            }
+            taken = [job_id for job_id in fresh if job_id not in inserted]
+            stored = dict(
+                cur.execute(
+                    "SELECT job_id, event FROM submissions WHERE job_id IN "
+                    "(SELECT unnest(?::VARCHAR[]))",
+                    [taken],
+                ).fetchall()
+                if taken
+                else []
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    except BaseException as exc:
+        for waiting in batch:
+            waiting.error = exc
+            waiting.finished.set()
+        return
+    for waiting in batch:
+        job_id = waiting.event.job_id
+        if job_id not in inserted:
+            waiting.first = msgspec.json.decode(stored[job_id], type=JobSubmitted)
+        elif fresh[job_id] is not waiting.event:
+            waiting.first = fresh[job_id]
+        waiting.finished.set()
+
+
 class _Logged(NamedTuple):
     event: Event | TokenEvent
     partition: int
@@ -240,39 +326,38 @@ class _Logged(NamedTuple):
 def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logged]:
     """Insert the batch's new events into the archive, numbered on from the last one
     (``seq``: the archive's order, which survives a restored log); returns them in log order.
-    An event whose id is archived already is a copy and changes nothing."""
+    An event whose id is archived already is a copy and changes nothing. One statement: the
+    fold's cost on this path is per statement far more than per row."""
     if not batch:
         return []
-    known = {
+    archived = {
         event_id
         for (event_id,) in cur.execute(
-            "SELECT event_id FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[]))",
-            [[b.event.event_id for b in batch]],
+            "INSERT INTO events SELECT event_id, job_id, kind, shard_index, log_partition, "
+            "log_offset, emitted_at, schema_version, body, (SELECT coalesce(max(seq), 0) "
+            "FROM events) + row_number() OVER (ORDER BY n) FROM (SELECT "
+            "unnest(?::VARCHAR[]) AS event_id, unnest(?::VARCHAR[]) AS job_id, "
+            "unnest(?::VARCHAR[]) AS kind, unnest(?::INTEGER[]) AS shard_index, "
+            "unnest(?::INTEGER[]) AS log_partition, unnest(?::BIGINT[]) AS log_offset, "
+            "unnest(?::TIMESTAMP[]) AS emitted_at, unnest(?::INTEGER[]) AS schema_version, "
+            "unnest(?::VARCHAR[]) AS body, unnest(range(?)) AS n) AS b "
+            "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id) "
+            "RETURNING event_id",
+            [
+                [b.event.event_id for b in batch],
+                [getattr(b.event, "job_id", None) for b in batch],  # a token's fact has no job
+                [type(b.event).__name__ for b in batch],
+                [getattr(b.event, "shard_index", None) for b in batch],
+                [b.partition for b in batch],
+                [b.offset for b in batch],
+                [utc_naive(b.event.at) for b in batch],
+                [b.event.schema_version for b in batch],
+                [b.raw.decode() for b in batch],
+                len(batch),
+            ],
         ).fetchall()
     }
-    new = [b for b in batch if b.event.event_id not in known]
-    if not new:
-        return []
-    (last,) = cur.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-    cur.execute(
-        "INSERT INTO events SELECT * FROM (SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
-        "unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::BIGINT[]), "
-        "unnest(?::TIMESTAMP[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[]), "
-        "unnest(?::BIGINT[]))",
-        [
-            [b.event.event_id for b in new],
-            [getattr(b.event, "job_id", None) for b in new],  # a token's fact has no job
-            [type(b.event).__name__ for b in new],
-            [getattr(b.event, "shard_index", None) for b in new],
-            [b.partition for b in new],
-            [b.offset for b in new],
-            [utc_naive(b.event.at) for b in new],
-            [b.event.schema_version for b in new],
-            [b.raw.decode() for b in new],
-            list(range(last + 1, last + 1 + len(new))),
-        ],
-    )
-    return new
+    return [b for b in batch if b.event.event_id in archived]
 
 
 def _canonical_runs(batch: list[_Logged]) -> list[list[_Logged]]:
