@@ -12,6 +12,7 @@ import pytest
 from jost.cli import main
 from jost.cli.config_file import read_profile
 from jost.contracts import Betting
+from jost.engine import simulate, summarize
 from jost.engine.counting import bet_money
 from jost.engine.ramp import (
     CountEdge,
@@ -21,6 +22,7 @@ from jost.engine.ramp import (
     ramp_pairs,
     rising,
     size_ramp,
+    with_betting,
 )
 
 H17 = "hilo-i18-6d-h17-das-ls-1-12"
@@ -96,6 +98,26 @@ def judged(config_name: str, seed: int, check_seed: int | None, rounds: int) -> 
 
 def test_judged_h17_same_seed() -> None:
     judged(H17, seed=11, check_seed=None, rounds=10_000_000)
+
+
+HAND_MADE = (
+    [(1, 2), (2, 4), (3, 8), (4, 12)],
+    [(1, 4), (2, 8), (3, 12)],
+    [(1, 3), (2, 6), (3, 9), (4, 12)],
+    [(0, 2), (1, 4), (2, 6), (3, 8), (4, 10), (5, 12)],
+    [(1, 12)],
+)
+
+
+def test_no_hand_made_1_12_ramp_beats_it() -> None:
+    """Other players' 1-12 ramps, simulated with the same rounds and seed: none has a SCORE
+    above the proposal's by more than its standard error."""
+    config = msgspec.structs.replace(read_profile(H17).config, rounds=10_000_000, seed=11)
+    report = optimal_ramp(config, 2000, ror=0.02)
+    for pairs in HAND_MADE:
+        hand = with_betting(config, [(float(c), float(u)) for c, u in pairs], 2000)
+        score = summarize(simulate(hand), hand).score
+        assert report.proposed.score >= score - report.proposed.score_stderr, (pairs, score)
 
 
 @pytest.mark.slow
