@@ -67,6 +67,8 @@ class RampReport(msgspec.Struct, kw_only=True):
     kelly: float | None
     spread: tuple[float, float]
     scale: float
+    score_scale: float
+    """The scale of the highest SCORE within the spread; ``scale`` is never above it."""
     target_met: bool
     predicted_ror: float
     proposed: RampFigures
@@ -135,6 +137,31 @@ def predict(edges: list[CountEdge], bets: list[float]) -> tuple[float, float]:
     return win, max(second - win * win, 0.0)
 
 
+class Sizing(msgspec.Struct, frozen=True):
+    """How a ramp was sized: its ``scale``, ``bets`` by count, predicted risk of ruin, whether
+    the target is met, and the scale of the highest SCORE within the spread."""
+
+    scale: float
+    bets: list[float]
+    risk: float
+    met: bool
+    score_scale: float
+
+
+def _score(edges: list[CountEdge], bets: list[float]) -> float:
+    win, var = predict(edges, bets)
+    return win * win / var if var > 0 and win > 0 else -math.inf
+
+
+def score_scale(
+    edges: list[CountEdge], start: float, spread: tuple[float, float], betting: Betting
+) -> float:
+    """The scale whose ramp has the highest predicted SCORE within the spread: unclipped, any
+    scale gives the same SCORE; clipped, past this one a ramp adds risk faster than win."""
+    scales = [start * 0.98**i for i in range(-SCALE_STEPS // 2, SCALE_STEPS)]
+    return max(scales, key=lambda x: _score(edges, ramp_bets(edges, x, spread, betting)))
+
+
 def size_ramp(
     edges: list[CountEdge],
     bankroll: float,
@@ -142,31 +169,30 @@ def size_ramp(
     betting: Betting,
     ror: float | None = None,
     kelly: float | None = None,
-) -> tuple[float, list[float], float, bool]:
-    """The scale, bets, predicted risk of ruin and whether the target is met. With ``kelly``
-    the scale is that fraction of the bankroll; with ``ror`` it starts at 2 B / -ln R and is
-    lowered, if clipping pushed the risk over R, to the largest scale that meets it (or, if
-    none does, the one of least risk)."""
+) -> Sizing:
+    """Size the ramp for the bankroll. The scale is ``kelly`` times the bankroll, or
+    2 B / -ln R for a target risk R, but never past the SCORE-optimal scale (a bigger one only
+    moves the clipped ramp towards a jump to the top bet, at a lower SCORE and win per unit of
+    risk). With ``ror`` it is then lowered, if clipping pushed the risk over R, to the largest
+    scale that meets it (or, if none does, to the one of least risk)."""
     if (ror is None) == (kelly is None):
         raise ValueError("give exactly one of a target risk of ruin or a Kelly fraction")
-    if kelly is not None:
-        scale = kelly * bankroll
-        bets = ramp_bets(edges, scale, spread, betting)
-        risk = ruin_formula(*predict(edges, bets), bankroll)
-        return scale, bets, risk, True
-    assert ror is not None
-    start = 2 * bankroll / -math.log(ror)
-    best: tuple[float, list[float], float] | None = None
+    if ror is not None and not 0 < ror < 1:
+        raise ValueError(f"risk of ruin {ror:g}: need 0 < R < 1")
+    target = kelly * bankroll if kelly is not None else 2 * bankroll / -math.log(ror)  # type: ignore[arg-type]
+    best_score = score_scale(edges, target, spread, betting)
+    start = min(target, best_score)
+    best: Sizing | None = None
     for i in range(SCALE_STEPS):
         scale = start * 0.98**i
         bets = ramp_bets(edges, scale, spread, betting)
         risk = ruin_formula(*predict(edges, bets), bankroll)
-        if risk <= ror:
-            return scale, bets, risk, True
-        if best is None or risk < best[2]:
-            best = (scale, bets, risk)
+        if ror is None or risk <= ror:
+            return Sizing(scale, bets, risk, True, best_score)
+        if best is None or risk < best.risk:
+            best = Sizing(scale, bets, risk, False, best_score)
     assert best is not None
-    return best[0], best[1], best[2], False
+    return best
 
 
 def ramp_pairs(edges: list[CountEdge], bets: list[float]) -> list[tuple[float, float]]:
@@ -245,8 +271,8 @@ def optimal_ramp(
     edges = count_edges(flat.by_true_count or [], flat.rounds_dealt or flat.rounds)
     if not edges:
         raise ValueError("the flat-bet run met no count")
-    scale, bets, risk, met = size_ramp(edges, bankroll, spread, config.betting, ror, kelly)
-    pairs = ramp_pairs(edges, bets)
+    sized = size_ramp(edges, bankroll, spread, config.betting, ror, kelly)
+    pairs = ramp_pairs(edges, sized.bets)
     replay = config if check_seed is None else msgspec.structs.replace(config, seed=check_seed)
     proposed_config = with_betting(replay, pairs, bankroll)
     proposed = summarize(simulate(proposed_config, workers, progress), proposed_config)
@@ -257,12 +283,13 @@ def optimal_ramp(
         target_ror=ror,
         kelly=kelly,
         spread=spread,
-        scale=scale,
-        target_met=met,
-        predicted_ror=risk,
+        scale=sized.scale,
+        score_scale=sized.score_scale,
+        target_met=sized.met,
+        predicted_ror=sized.risk,
         proposed=figures(pairs, proposed),
         own=figures(config.betting.ramp, own),
         rounds=replay.rounds,
         seed=replay.seed,
-        bets={e.count: b for e, b in zip(edges, bets, strict=True)},
+        bets={e.count: b for e, b in zip(edges, sized.bets, strict=True)},
     )

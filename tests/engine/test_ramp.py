@@ -63,19 +63,20 @@ def test_pairs_give_the_bets_back_through_the_engine() -> None:
 
 def test_kelly_scale_and_the_unclipped_risk() -> None:
     e = edges()
-    scale, _, risk, met = size_ramp(e, 1000, (0.001, 1e6), Betting(chip=0.001), kelly=0.5)
-    assert scale == 500 and met
+    sized = size_ramp(e, 1000, (0.001, 1e6), Betting(chip=0.001), kelly=0.5)
+    assert sized.scale == 500 and sized.met and sized.score_scale > 500
     # unclipped, unrounded Kelly-proportional bets at scale s: risk exp(-2 B / s) = exp(-4),
     # up to the m^2 terms of the variance and the minimum bet where nothing pays
-    assert risk == pytest.approx(math.exp(-4), rel=0.05)
+    assert sized.risk == pytest.approx(math.exp(-4), rel=0.05)
 
 
 def test_a_risk_target_lowers_the_scale_until_it_is_met() -> None:
     e = edges()
-    scale, bets, risk, met = size_ramp(e, 1000, (1, 4), Betting(), ror=0.05)
-    assert met and risk <= 0.05 and scale <= 2 * 1000 / -math.log(0.05)
-    win, var = predict(e, bets)
-    assert math.exp(-2 * win * 1000 / var) == pytest.approx(risk)
+    sized = size_ramp(e, 1000, (1, 4), Betting(), ror=0.05)
+    assert sized.met and sized.risk <= 0.05
+    assert sized.scale <= min(2 * 1000 / -math.log(0.05), sized.score_scale)
+    win, var = predict(e, sized.bets)
+    assert math.exp(-2 * win * 1000 / var) == pytest.approx(sized.risk)
 
 
 def judged(config_name: str, seed: int, check_seed: int | None, rounds: int) -> None:
