@@ -120,6 +120,7 @@ def comparison_table(r: RampReport, seconds: float) -> Table:
     ]
     for row in rows:
         t.add_row(*row)
+    t.add_row("Kelly scale (SCORE-optimal)", f"{r.scale:,.0f} ({r.score_scale:,.0f})", "")
     return t
 
 
