@@ -10,6 +10,7 @@ import sys
 
 COMMAND_MODULES = (
     "jost.cli.simulate",
+    "jost.cli.ramp",
     "jost.cli.run",
     "jost.cli.platform",
     "jost.cli.exact",

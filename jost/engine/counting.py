@@ -12,6 +12,7 @@ import numpy as np
 from jost import defaults
 from jost.contracts import (
     TICKS_PER_UNIT,
+    Betting,
     CountSystem,
     DeviationSet,
     IndexPlay,
@@ -128,6 +129,12 @@ def bet_money(config: SimulationConfig, count: int | None) -> float:
         for at, ramp_units in b.ramp:
             if count >= at:
                 units = ramp_units
+    return table_bet(b, units)
+
+
+def table_bet(b: Betting, units: float) -> float:
+    """A bet of ``units`` as the table takes it, in money: rounded to the nearest chip (at
+    least one), held within the table's limits."""
     money = units * b.unit
     if b.chip is not None:
         money = max(b.chip, round(money / b.chip) * b.chip)
