@@ -154,21 +154,25 @@ class _Counter:
         return min(round(self.irc), centre) - WINDOW, centre + WINDOW
 
     def of(self, rc: float, unseen: int) -> int:
+        # integer arithmetic in quarter points (tags are whole or half points; a Red 7 seven
+        # averaged, a quarter), as the kernel's: a float quotient such as 2.9999 would floor
+        # a whole count away
+        quarters = round(4 * rc)
         if not self.balanced:
-            return math.floor(self.irc + rc)
+            return math.floor(self.irc + quarters / 4)
         unseen = max(unseen, 1)
         if self.estimation == "exact":
-            decks = unseen / 52
+            num, den = 52 * quarters, 4 * unseen
         elif self.estimation == "half_deck":
-            decks = max((unseen + 13) // 26, 1) / 2
+            num, den = 2 * quarters, 4 * max((unseen + 13) // 26, 1)
         else:
-            decks = max((unseen + 26) // 52, 1)
-        value = rc / decks
+            num, den = quarters, 4 * max((unseen + 26) // 52, 1)
         if self.rounding == "floor":
-            return math.floor(value)
-        if self.rounding == "truncate":
-            return math.trunc(value)
-        return int(math.copysign(math.floor(abs(value) + 0.5), value))
+            return num // den
+        magnitude = (
+            abs(num) // den if self.rounding == "truncate" else (2 * abs(num) + den) // (2 * den)
+        )
+        return magnitude if num >= 0 else -magnitude
 
 
 def _rc_unseen(shoe: np.ndarray, tags: np.ndarray, rules: Rules) -> tuple[float, int]:
@@ -250,7 +254,6 @@ class _Table:
         has = w > 0
         counts = np.arange(self.size)[has] + self.low
         return counts, self.value[cell][has] / w[has, None]
-
 
 
 def _cell_of(a: int, b: int) -> tuple[str, str]:
@@ -366,9 +369,7 @@ def _crossing(counts: np.ndarray, gain: np.ndarray, low: int, high: int) -> tupl
     return int(counts[end]) + 1, "below"
 
 
-def _deviations(
-    rules: Rules, chart: Chart, table: _Table, low: int, high: int
-) -> list[IndexPlay]:
+def _deviations(rules: Rules, chart: Chart, table: _Table, low: int, high: int) -> list[IndexPlay]:
     """Every cell's index plays: the play nearest the neutral count that beats the chart's."""
     centre = (low + high) / 2
     found: list[IndexPlay] = []
