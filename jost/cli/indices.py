@@ -26,9 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--per-count",
         type=int,
-        default=16,
+        default=12,
         metavar="N",
-        help="compositions analysed exactly per count (default 16; more is slower and steadier)",
+        help="compositions analysed exactly per count (default 12; more is slower and steadier)",
     )
     p.add_argument("--seed", type=int, default=2026, help="seed of the random deals")
     p.set_defaults(handler=run_indices)

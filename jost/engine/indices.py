@@ -71,7 +71,7 @@ class GeneratedIndices(msgspec.Struct, kw_only=True):
 
 def generate(
     config: SimulationConfig,
-    per_count: int = 16,
+    per_count: int = 12,
     seed: int = 2026,
     progress: Callable[[int, int], None] | None = None,
 ) -> GeneratedIndices:
@@ -342,31 +342,22 @@ def _total(pair_row: str) -> str:
 
 
 def _crossing(counts: np.ndarray, gain: np.ndarray, low: int, high: int) -> tuple[int, str] | None:
-    """Where ``gain`` (by count) turns from not paying to paying, within the window: rising,
-    the first count from which it pays ``STEADY`` counts running (``at_or_above``); falling, one
-    above the last count down to which it does (``below``). None when it pays everywhere or
-    nowhere in the window."""
+    """Where ``gain`` (by count) turns from not paying to paying, within the window. Rising
+    (``at_or_above``): the lowest count from which it pays ``STEADY`` counts running; falling
+    (``below``): one above the highest count down from which it does. A lone paying count
+    among sparse ones is noise, not a crossover. None when it pays nowhere, or already at the
+    window's end where it should not (the chart's play never is the better one there)."""
     inside = (counts >= low) & (counts <= high)
     counts, gain = counts[inside], gain[inside]
-    if len(counts) < STEADY or not (gain > 0).any() or (gain > 0).all():
-        return None
     pays = gain > 0
     runs = [i for i in range(len(counts) - STEADY + 1) if pays[i : i + STEADY].all()]
-    if not runs:
+    if not runs or pays.all():
         return None
-    rising = np.polyfit(counts, np.clip(gain, -1, 1), 1)[0] > 0
-    if rising:
-        i = next(i for i in runs if pays[i:].all() or i == runs[-1])
-        if i == 0:
-            return None
-        return int(counts[i]), "at_or_above"
-    i = runs[0]
-    end = i + STEADY - 1
-    while end + 1 < len(counts) and pays[end + 1]:
-        end += 1
-    if i != 0 or end == len(counts) - 1:
-        return None
-    return int(counts[end]) + 1, "below"
+    if np.polyfit(counts, np.clip(gain, -1, 1), 1)[0] > 0:
+        first = runs[0]
+        return None if first == 0 else (int(counts[first]), "at_or_above")
+    last = runs[-1] + STEADY - 1
+    return None if last == len(counts) - 1 else (int(counts[last]) + 1, "below")
 
 
 def _deviations(rules: Rules, chart: Chart, table: _Table, low: int, high: int) -> list[IndexPlay]:

@@ -111,7 +111,6 @@ def test_cli_needs_a_count(tmp_path: Path, capsys: pytest.CaptureFixture) -> Non
 # -- against the published indices (slow: about a minute and a half each)
 
 I18 = load_deviation_set("illustrious18_fab4")
-FAB4 = {("hard 14", "10"), ("hard 15", "10"), ("hard 15", "9"), ("hard 15", "A")}
 
 
 def agreeing(result: GeneratedIndices, published: list[IndexPlay]) -> list[IndexPlay]:
@@ -128,7 +127,7 @@ def agreeing(result: GeneratedIndices, published: list[IndexPlay]) -> list[Index
 @pytest.mark.slow
 def test_hi_lo_s17_agrees_with_the_illustrious_18() -> None:
     result = generate(config(), per_count=12)
-    i18 = [p for p in I18.s17 if (p.hand, p.upcard) not in FAB4]
+    i18 = [p for p in I18.s17 if p.action != "R"]  # the Fab 4 are the surrender plays
     assert len(i18) == 18
     assert len(agreeing(result, i18)) >= 16
 
@@ -136,7 +135,8 @@ def test_hi_lo_s17_agrees_with_the_illustrious_18() -> None:
 @pytest.mark.slow
 def test_hi_lo_s17_late_surrender_agrees_with_the_fab_4() -> None:
     result = generate(config(surrender="late"), per_count=12)
-    fab4 = [p for p in I18.s17 if (p.hand, p.upcard) in FAB4]
+    fab4 = [p for p in I18.s17 if p.action == "R"]
+    assert len(fab4) == 4
     assert len(agreeing(result, fab4)) == 4
 
 
@@ -148,3 +148,27 @@ def test_hi_lo_h17_shows_the_h17_differences() -> None:
     assert abs(found[("hard 11", "A", "H")].index - (-1)) <= 1
     # H17 makes standing on 12 v 6 better: hit only well below 0
     assert found[("hard 12", "6", "H")].index <= -3
+
+
+@pytest.mark.slow
+def test_ko_indices_are_running_counts_about_its_pivot() -> None:
+    """KO 6D starts at -20 with its pivot at +4: where Hi-Lo's indices are high (+3..+5) KO's
+    lie near the pivot, and 16 v 10 (Hi-Lo 0) at a running count between start and pivot."""
+    result = generate(config(system="ko"))
+    found = by_cell(result)
+    assert result.count_kind == "running count" and result.window == [-30, 14]
+    assert abs(found[("insurance", "A", "I")].index - 3) <= 2
+    assert abs(found[("hard 10", "10", "D")].index - 4) <= 2
+    assert -20 < found[("hard 16", "10", "S")].index < 0
+
+
+@pytest.mark.slow
+def test_hi_opt_2_indices_scale_with_its_two_point_tags() -> None:
+    """Hi-Opt II counts tens and small cards two points: its indices sit further from zero than
+    Hi-Lo's, the sign and order unchanged."""
+    found = by_cell(generate(config(system="hi_opt_2")))
+    assert 4 <= found[("insurance", "A", "I")].index <= 7
+    assert abs(found[("hard 16", "10", "S")].index) <= 1
+    assert 5 <= found[("hard 10", "10", "D")].index <= 8
+    assert 6 <= found[("pair 10", "5", "P")].index <= 9
+    assert found[("hard 12", "4", "H")].apply == "below"
