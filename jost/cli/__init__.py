@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "jost.cli.run",
     "jost.cli.platform",
     "jost.cli.exact",
+    "jost.cli.indices",
     "jost.cli.profiles",
     "jost.cli.client_commands",
     "jost.cli.tokens",
