@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -16,7 +15,7 @@ from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.openapi import SubmitOperation
 from jost.platform.api.problems import Problem
 from jost.platform.api.reads import Reads, provide_reads
-from jost.platform.api.services import Services
+from jost.platform.api.services import Services, provide_services
 
 
 def _header_text(value: str | None) -> str | None:
@@ -32,15 +31,11 @@ def _header_text(value: str | None) -> str | None:
         ) from exc
 
 
-def _services(state: State) -> Services:
-    return state.services
-
-
 class JobsController(Controller):
     path = "/api"
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "principal": Provide(principal_dependency),
-        "services": Provide(_services, sync_to_thread=False),
+        "services": Provide(provide_services, sync_to_thread=False),
         "reads": Provide(provide_reads, sync_to_thread=False),
     }
 

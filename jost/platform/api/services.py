@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from litestar.datastructures import State
 from msgspec import Struct
 
 from jost.platform import lifeline
@@ -63,3 +64,8 @@ class Services:
         self.event_log.close()
         self.projector.stop()
         self.projection.close()
+
+
+def provide_services(state: State) -> Services:
+    """The ``services`` dependency of every controller (the JSON API's and the workbench's)."""
+    return state.services

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from jost.contracts import JobStatus, SimulationConfig
+from jost.contracts import JobState, JobStatus, SimulationConfig
 from jost.engine.exact_answers import with_exact
 from jost.platform.api import intake
 from jost.platform.api.limits import check_depth
 from jost.platform.api.problems import Problem, problem_handler
 from jost.platform.api.reads import Reads, provide_reads
-from jost.platform.api.services import Services
+from jost.platform.api.services import Services, provide_services
 from jost.platform.lifecycle import TERMINAL
 from jost.platform.workbench import access
 from jost.platform.workbench.access import PREFIX, Viewer
@@ -29,15 +28,11 @@ from jost.platform.workbench.health import health
 from jost.platform.workbench.prefill import default_configs, prefill
 from jost.platform.workbench.views import trail
 
-STATES = ("submitted", "running", "completed", "failed", "cancelled")
+STATES: tuple[str, ...] = get_args(JobState)
+"""The history's status filter: every job state, in the order the contracts give them."""
 PAGE_SIZE = 20
 MAX_KEY = 200
 """The longest Idempotency-Key, as the API allows."""
-
-
-def provide_services(state: State) -> Services:
-    """The ``services`` dependency of the workbench's controllers."""
-    return state.services
 
 
 def page(template: str, viewer: Viewer | None, status_code: int = 200, **context: Any) -> Template:

@@ -12,11 +12,11 @@ from litestar.response import Redirect, Template
 
 from jost.contracts import TokenCreated
 from jost.platform.api.problems import Problem
-from jost.platform.api.services import Services
+from jost.platform.api.services import Services, provide_services
 from jost.platform.api.tokens import issue_token, list_tokens, revoke_token
 from jost.platform.workbench import access
 from jost.platform.workbench.access import PREFIX, Viewer
-from jost.platform.workbench.pages import page, provide_services
+from jost.platform.workbench.pages import page
 
 
 async def admin_viewer(viewer: Viewer) -> Viewer:
