@@ -25,6 +25,7 @@ from jost.contracts import (
     SimulationConfig,
     SubmitAccepted,
 )
+from jost.contracts.indices import AnalysisAccepted, AnalysisStatus, IndicesRequest
 from jost.files import atomic_write
 from jost.terminal.paths import state_dir
 
@@ -228,6 +229,24 @@ class PlatformClient:
 
     def events(self, job_id: str) -> JobEvents:
         return self._call("GET", f"/api/jobs/{job_id}/events/", JobEvents)
+
+    def submit_indices(
+        self, request: IndicesRequest, idempotency_key: str | None = None
+    ) -> AnalysisAccepted:
+        """An index analysis (``jost indices`` run by the platform's workers)."""
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return self._call(
+            "POST",
+            "/api/indices/",
+            AnalysisAccepted,
+            body=msgspec.json.encode(request),
+            headers=headers,
+        )
+
+    def analysis(self, analysis_id: str) -> AnalysisStatus:
+        return self._call("GET", f"/api/indices/{analysis_id}/", AnalysisStatus)
 
 
 def _problem(response: httpx.Response) -> tuple[str, str | None]:
