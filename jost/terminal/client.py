@@ -9,6 +9,7 @@ contract, each failure one exception with a message a player can act on.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, TypeVar
@@ -230,13 +231,12 @@ class PlatformClient:
     def events(self, job_id: str) -> JobEvents:
         return self._call("GET", f"/api/jobs/{job_id}/events/", JobEvents)
 
-    def submit_indices(
-        self, request: IndicesRequest, idempotency_key: str | None = None
-    ) -> AnalysisAccepted:
-        """An index analysis (``jost indices`` run by the platform's workers)."""
-        headers = {"Content-Type": "application/json"}
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
+    def submit_indices(self, request: IndicesRequest) -> AnalysisAccepted:
+        """An index analysis (``jost indices`` run by the platform's workers), under a key
+        made of the request: the same request asked again (from the CLI or the terminal) is
+        the same analysis, and a finished one answers at once."""
+        digest = hashlib.sha256(msgspec.json.encode(request)).hexdigest()[:40]
+        headers = {"Content-Type": "application/json", "Idempotency-Key": f"indices-{digest}"}
         return self._call(
             "POST",
             "/api/indices/",

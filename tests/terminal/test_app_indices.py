@@ -14,7 +14,9 @@ import msgspec
 from app_driver import footer, make_app, record_notifications, shoot, wait_until
 from textual.widgets import DataTable, Input
 
+from jost.cli import main
 from jost.contracts import IndexPlay
+from jost.profiles.hydrate import hydrate
 from jost.terminal.screens.indices import IndicesScreen
 
 _spec = importlib.util.spec_from_file_location(
@@ -30,8 +32,9 @@ USER_TOKEN = platform_fixtures.USER_TOKEN
 SIMULATION = "hilo-i18-6d-s17-das-ls-1-12"
 
 
-def test_generate_show_and_save_index_plays(tmp_path, api, start_worker) -> None:
+def test_generate_show_and_save_index_plays(tmp_path, api, start_worker, capsys) -> None:
     start_worker()
+    shown: list[IndexPlay] = []
 
     async def scenario() -> None:
         app = make_app(tmp_path, api.url, USER_TOKEN)
@@ -63,6 +66,7 @@ def test_generate_show_and_save_index_plays(tmp_path, api, start_worker) -> None
             await pilot.pause()
             shoot(app, tmp_path, "indices-100x30")
             result = screen.result
+            shown.extend(result.deviations)
             table = screen.query_one("#plays", DataTable)
             assert table.row_count == len(result.deviations) > 20
             first = table.get_row_at(0)
@@ -96,3 +100,22 @@ def test_generate_show_and_save_index_plays(tmp_path, api, start_worker) -> None
     # what was saved is valid on disk (the strategy names the indices profile, which exists)
     store = make_app(tmp_path, None).store
     store.validate("strategy", "hilo-i18-fab4-generated")
+
+    # jost indices --url: the same request is the same analysis (answered at once), and it
+    # prints the same list as the local run would
+    game = tmp_path / "game.json"
+    game.write_bytes(msgspec.json.encode(hydrate(store, SIMULATION)))
+    capsys.readouterr()
+    args = ["indices", str(game), "--url", api.url, "--token", USER_TOKEN]
+    assert main([*args, "--per-count", "1", "--seed", "5"]) == 0
+    out, err = capsys.readouterr()
+    assert msgspec.json.decode(out, type=list[IndexPlay]) == shown
+    assert "exact values over compositions" in err
+    listed = httpx.get(
+        f"{api.url}/api/indices/", headers={"Authorization": f"Token {USER_TOKEN}"}, timeout=10
+    ).json()
+    assert listed["total"] == 1  # not run again
+    flat = tmp_path / "flat.json"
+    flat.write_text('{"rules": {"decks": 6}}')
+    assert main(["indices", str(flat), "--url", api.url, "--token", USER_TOKEN]) == 1
+    assert "strategy.count" in capsys.readouterr().err
