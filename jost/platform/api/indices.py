@@ -5,13 +5,10 @@ core), too long for a request: it is a job of its own kind, run in slices by the
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
 import msgspec
-from confluent_kafka import KafkaException
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
 
 from jost.contracts.indices import (
     AnalysisAccepted,
@@ -24,7 +21,8 @@ from jost.engine.counting import resolve_count
 from jost.engine.validate import ConfigRejected, check_runnable
 from jost.platform import analyses
 from jost.platform.api.auth import Principal, principal_dependency
-from jost.platform.api.jobs import _header_text
+from jost.platform.api.intake import _append
+from jost.platform.api.jobs import IdempotencyKey, PageLimit, PageOffset, _header_text
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.services import Services, provide_services
 from jost.platform.events import new_job_id, now
@@ -50,18 +48,6 @@ def _check(body: IndicesRequest) -> None:
         raise Problem(400, exc.reason, field=field, slug="cannot-run") from exc
 
 
-async def _append(services: Services, fact: AnalysisSubmitted) -> None:
-    try:
-        appended = await services.event_log.append(fact)
-    except KafkaException as exc:
-        raise Problem(
-            503, f"the event log did not accept the write: {exc}", slug="log-unavailable"
-        ) from exc
-    await services.projector.wait_applied(
-        appended.partition, appended.offset, services.settings.read_your_writes_seconds
-    )
-
-
 def _owned(services: Services, principal: Principal, analysis_id: str) -> AnalysisStatus:
     found = analyses.status(services.projection.cursor(), principal.owner, analysis_id)
     if found is None:  # another token's analysis is not revealed
@@ -84,9 +70,7 @@ class IndicesController(Controller):
         request: Request,
         principal: Principal,
         services: Services,
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> AnalysisAccepted:
         """The body: ``{"config": SimulationConfig with strategy.count, "per_count": 12,
         "seed": 2026}``. Recorded durably before the 202; poll
@@ -145,8 +129,8 @@ class IndicesController(Controller):
         self,
         principal: Principal,
         services: Services,
-        offset: Annotated[int, Parameter(ge=0, le=10**9)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        offset: PageOffset = 0,
+        limit: PageLimit = 50,
     ) -> AnalysisPage:
         """This token's analyses, newest first."""
         return analyses.page(services.projection.cursor(), principal.owner, offset, limit)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from typing import Any
 
 import msgspec
@@ -112,16 +111,7 @@ class AnalysisWorker(Loop):
         self._committed: dict[int, int] = {}
         self.assigned = threading.Event()
         self.slices_run = 0
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": ANALYSIS_GROUP,
-                "client.id": f"jost-analyses-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                **timing.consumer_settings(),
-            }
-        )
+        self._consumer = Consumer(timing.member_settings(bootstrap, ANALYSIS_GROUP))
         self._consumer.list_topics(self._topic, timeout=15)
         self._consumer.subscribe(
             [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke

@@ -22,7 +22,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from typing import Any
 
 import msgspec
@@ -103,16 +102,7 @@ class Coordinator(Loop):
         self._log = event_log
         self._topic = event_log.topics.events
         self._deadline = deadline or Deadline.from_env()
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": COORDINATOR_GROUP,
-                "client.id": f"jost-coordinator-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                **timing.consumer_settings(),
-            }
-        )
+        self._consumer = Consumer(timing.member_settings(bootstrap, COORDINATOR_GROUP))
         self._parts: dict[int, _Partition] = {}
         self._incremental = timing.incremental
         self._last_tick = 0.0
