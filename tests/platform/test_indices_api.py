@@ -78,6 +78,8 @@ def test_the_api_answers_what_generate_does_though_a_worker_dies(
         time.sleep(1.0)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+        # killed with work left (each worker holds one of the two slices: they are spread)
+        assert _status(c, analysis_id).compositions_done < planned.compositions_total
 
         done = wait_for(
             lambda: (s := _status(c, analysis_id)).status in ("completed", "failed") and s,
