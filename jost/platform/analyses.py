@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 import msgspec
@@ -91,15 +91,33 @@ def accept(cur: duckdb.DuckDBPyConnection, fact: AnalysisSubmitted) -> AnalysisS
     return msgspec.json.decode(row[0], type=AnalysisSubmitted)
 
 
-def restorable(cur: duckdb.DuckDBPyConnection) -> list[AnalysisSubmitted]:
-    """Every accepted analysis not completed or failed, oldest first: a restart appends them
-    again to the new log and the workers run them (every slice again)."""
+def restorable(cur: duckdb.DuckDBPyConnection) -> list[AnalysisSubmitted | SliceCompleted]:
+    """Every accepted analysis not completed or failed, oldest first, with the slices it had
+    done: a restart appends them to the new log, where the workers plan it again and run only
+    the slices not done (each restored result lands ahead of its slice's new request)."""
     rows = cur.execute(
-        "SELECT i.event FROM analysis_intake i LEFT JOIN analyses a USING (analysis_id) "
-        "WHERE a.status IS NULL OR a.status NOT IN ('completed', 'failed') "
+        "SELECT i.analysis_id, i.event FROM analysis_intake i LEFT JOIN analyses a "
+        "USING (analysis_id) WHERE a.status IS NULL OR a.status NOT IN ('completed', 'failed') "
         "ORDER BY i.accepted_at, i.analysis_id"
     ).fetchall()
-    return [msgspec.json.decode(body, type=AnalysisSubmitted) for (body,) in rows]
+    facts: list[AnalysisSubmitted | SliceCompleted] = []
+    for analysis_id, body in rows:
+        facts.append(msgspec.json.decode(body, type=AnalysisSubmitted))
+        for index, at, seconds, sums in cur.execute(
+            "SELECT slice_index, completed_at, seconds, sums FROM analysis_slices "
+            "WHERE analysis_id = ? ORDER BY slice_index",
+            [analysis_id],
+        ).fetchall():
+            facts.append(
+                SliceCompleted(
+                    event_id=fact_id(analysis_id, "SliceCompleted", index),
+                    analysis_id=analysis_id,
+                    at=at.replace(tzinfo=UTC),
+                    sums=msgspec.json.decode(sums, type=IndexSums),
+                    seconds=seconds,
+                )
+            )
+    return facts
 
 
 # -- the fold (the projector, in its transaction) ---------------------------------------------

@@ -126,7 +126,7 @@ def restore(db_path: Path, event_log: EventLog, log_id: str) -> list[Resumable]:
         projection.close()
     for fact in tokens:
         event_log.append_blocking(fact)
-    if pending:  # index analyses not finished: run again (their slices are deterministic)
+    if pending:  # index analyses not finished, and the slices they had done
         event_log.append_analysis_blocking(pending)
     for job in jobs:
         publish(job, event_log, log_id)

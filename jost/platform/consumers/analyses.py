@@ -7,6 +7,9 @@ an AnalysisPlanned and one SliceRequested per slice, each slice on a partition o
 is folded into its partial sums (about a quarter of a second per composition) and appended
 as a SliceCompleted. The projector merges them (``jost.platform.analyses``).
 
+A slice whose SliceCompleted the member has already passed is not run again (a restart
+restores the slices done before into the new log ahead of the new requests).
+
 A message is committed only after what it asked for is in the log (acknowledged): a member
 killed mid-slice leaves the slice uncommitted, and the group hands it to another member.
 Planning and slices are deterministic (the same facts, the same ids), so work done twice
@@ -18,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 import msgspec
@@ -41,6 +45,7 @@ from jost.platform.loop import Loop
 log = logging.getLogger(__name__)
 
 ANALYSIS_GROUP = "jost-analyses"
+DONE_KEPT = 100_000
 _decoder = msgspec.json.Decoder(AnalysisEvent)
 
 
@@ -111,6 +116,9 @@ class AnalysisWorker(Loop):
         self._committed: dict[int, int] = {}
         self.assigned = threading.Event()
         self.slices_run = 0
+        self._done: OrderedDict[tuple[str, int], None] = OrderedDict()
+        """Slices whose SliceCompleted this member has passed (a slice's result lands on its
+        request's partition: after it, or before it in a log restored after a restart)."""
         self._consumer = Consumer(timing.member_settings(bootstrap, ANALYSIS_GROUP))
         self._consumer.list_topics(self._topic, timeout=15)
         self._consumer.subscribe(
@@ -145,12 +153,23 @@ class AnalysisWorker(Loop):
             except msgspec.DecodeError as exc:
                 log.warning("analyses: skipping undecodable message: %s", exc)
             else:
-                follow = work(fact)
+                follow = [] if self._known_done(fact) else work(fact)
                 if follow:
                     # Blocking: the message counts as done only once its results are in.
                     self._log.append_analysis_blocking(follow)
                     self.slices_run += isinstance(fact, SliceRequested)
         self._position[msg.partition()] = msg.offset() + 1
+
+    def _known_done(self, fact: AnalysisEvent) -> bool:
+        if isinstance(fact, SliceCompleted):
+            self._done[(fact.analysis_id, fact.sums.index)] = None
+            while len(self._done) > DONE_KEPT:
+                self._done.popitem(last=False)
+            return True
+        if isinstance(fact, SliceRequested) and (fact.analysis_id, fact.slice.index) in self._done:
+            log.info("analyses: slice %s of %s is done already", fact.slice.index, fact.analysis_id)
+            return True
+        return False
 
     def _commit(self, partitions: set[int] | None = None, asynchronous: bool = True) -> None:
         positions = {
