@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import math
 import time
+import zlib
 from collections.abc import Callable
+from typing import NamedTuple
 
-import msgspec
 import numpy as np
 
-from jost.contracts import UPCARDS, Chart, CountSystem, IndexPlay, Rules, SimulationConfig
+from jost.contracts import UPCARDS, Chart, Count, CountSystem, IndexPlay, Rules, SimulationConfig
+from jost.contracts.indices import CellSums, GeneratedIndices, IndexPlan, IndexSlice, IndexSums
 from jost.engine.counting import resolve_count
 from jost.engine.errors import ConfigRejected
 from jost.engine.exact.analysis import run_pass
@@ -52,21 +54,31 @@ RANK_KEYS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 ROW_PLAYS = {"H": A_HIT, "S": A_STAND}
 
 
-class GeneratedIndices(msgspec.Struct, kw_only=True):
-    """What ``jost indices`` reports: the deviations and how they were found."""
+SLICE = 24
+"""Compositions per slice: an analysis is folded slice by slice into partial sums that merge
+in slice order, locally as on the platform's workers, so both give the same answer."""
 
-    deviations: list[IndexPlay]
-    count_system: str
-    count_kind: str  # "true count" | "running count"
-    deck_estimation: str
-    rounding: str
-    window: list[int]
-    counts_analysed: int
-    compositions: int
-    per_count: int
-    seed: int
-    seconds: float
-    method: str
+
+class _Setup(NamedTuple):
+    rules: Rules
+    count: Count
+    system: CountSystem
+    chart: Chart
+    tags: np.ndarray
+    counter: _Counter
+
+
+def _setup(config: SimulationConfig) -> _Setup:
+    count = config.strategy.count
+    system = resolve_count(config)
+    if count is None or system is None:
+        raise ConfigRejected(
+            "$.strategy.count", "index generation needs a count system: set strategy.count"
+        )
+    rules = config.rules
+    counter = _Counter(rules.decks, system, count.deck_estimation, count.rounding)
+    chart = resolve_playing(config.strategy, rules)
+    return _Setup(rules, count, system, chart, _tags(system), counter)
 
 
 def generate(
@@ -75,49 +87,86 @@ def generate(
     seed: int = 2026,
     progress: Callable[[int, int], None] | None = None,
 ) -> GeneratedIndices:
-    """The index plays of ``config``'s rules, chart and count system (see the module's doc)."""
+    """The index plays of ``config``'s rules, chart and count system (see the module's doc):
+    the plan, each slice's sums, and the finish, as the platform runs them."""
     started = time.perf_counter()
-    rules = config.rules
-    count = config.strategy.count
-    system = resolve_count(config)
-    if count is None or system is None:
-        raise ConfigRejected(
-            "$.strategy.count", "index generation needs a count system: set strategy.count"
-        )
-    chart = resolve_playing(config.strategy, rules)
-    tags = _tags(system)
-    counter = _Counter(rules.decks, system, count.deck_estimation, count.rounding)
-    low, high = counter.window()
-    picked, weights = _pick_compositions(rules, tags, counter, low, high, per_count, seed)
-    table = _Table(low - 3, high + 3)
-    insurance = _Table(low - 3, high + 3)
-    for i, (shoe, weight) in enumerate(zip(picked, weights, strict=True)):
-        _fold(rules, shoe, weight, tags, counter, table, insurance)
+    planned = plan(config, per_count, seed)
+    sums, done = [], 0
+    for part in planned.slices:
+        sums.append(fold_slice(config, part))
+        done += len(part.shoes)
         if progress is not None:
-            progress(i + 1, len(picked))
-    plays = _deviations(rules, chart, table, low, high)
-    ins = _insurance_index(insurance, low, high)
-    if ins is not None:
-        plays.insert(0, IndexPlay(hand="insurance", upcard="A", action="I", index=ins))
-    kind = "true count" if system.balanced else "running count"
-    return GeneratedIndices(
-        deviations=plays,
-        count_system=system.name or "custom",
-        count_kind=kind,
-        deck_estimation=count.deck_estimation,
-        rounding=count.rounding,
-        window=[low, high],
-        counts_analysed=len({counter.of(*_rc_unseen(s, tags, rules)) for s in picked}),
-        compositions=len(picked),
+            progress(done, planned.compositions)
+    return finish(config, planned, sums, time.perf_counter() - started)
+
+
+def plan(config: SimulationConfig, per_count: int = 12, seed: int = 2026) -> IndexPlan:
+    """The compositions to value (picked from ``seed``), cut into slices of ``SLICE``."""
+    s = _setup(config)
+    low, high = s.counter.window()
+    picked, weights = _pick_compositions(s.rules, s.tags, s.counter, low, high, per_count, seed)
+    slices = [
+        IndexSlice(
+            index=i // SLICE,
+            shoes=[shoe.tolist() for shoe in picked[i : i + SLICE]],
+            weights=weights[i : i + SLICE],
+        )
+        for i in range(0, len(picked), SLICE)
+    ]
+    return IndexPlan(
         per_count=per_count,
         seed=seed,
-        seconds=round(time.perf_counter() - started, 1),
+        window=[low, high],
+        counts_analysed=len({s.counter.of(*_rc_unseen(p, s.tags, s.rules)) for p in picked}),
+        compositions=len(picked),
+        slices=slices,
+    )
+
+
+def fold_slice(config: SimulationConfig, part: IndexSlice) -> IndexSums:
+    """A slice's partial sums: every composition's exact action values, by count."""
+    s = _setup(config)
+    low, high = s.counter.window()
+    table = _Table(low - 3, high + 3)
+    for shoe, weight in zip(part.shoes, part.weights, strict=True):
+        _fold(s.rules, np.array(shoe, np.int64), weight, s.tags, s.counter, table)
+    return table.sums(part.index, len(part.shoes))
+
+
+def finish(
+    config: SimulationConfig, planned: IndexPlan, sums: list[IndexSums], seconds: float
+) -> GeneratedIndices:
+    """The index plays from every slice's sums, merged in slice order."""
+    s = _setup(config)
+    low, high = planned.window
+    table = _Table(low - 3, high + 3)
+    for part in sorted(sums, key=lambda p: p.index):
+        table.merge(part)
+    plays = _deviations(s.rules, s.chart, table, low, high)
+    ins = _insurance_index(table, low, high)
+    if ins is not None:
+        plays.insert(0, IndexPlay(hand="insurance", upcard="A", action="I", index=ins))
+    kind = "true count" if s.system.balanced else "running count"
+    estimation, rounding = s.count.deck_estimation, s.count.rounding
+    n = planned.compositions
+    return GeneratedIndices(
+        deviations=plays,
+        count_system=s.system.name or "custom",
+        count_kind=kind,
+        deck_estimation=estimation,
+        rounding=rounding,
+        window=[low, high],
+        counts_analysed=planned.counts_analysed,
+        compositions=n,
+        per_count=planned.per_count,
+        seed=planned.seed,
+        seconds=round(seconds, 1),
         method=(
             f"exact values over compositions met at each {kind} (no simulation): "
-            f"{len(picked)} compositions from {DEALS} random deals up to "
-            f"{rules.penetration:.0%} penetration, up to {per_count} per count, weighted by how "
-            f"often each count is reached; the count at the decision includes the player's two "
-            f"cards and the upcard ({count.deck_estimation}, {count.rounding}). An index is the "
+            f"{n} compositions from {DEALS} random deals up to "
+            f"{s.rules.penetration:.0%} penetration, up to {planned.per_count} per count, "
+            f"weighted by how often each count is reached; the count at the decision includes "
+            f"the player's two cards and the upcard ({estimation}, {rounding}). An index is the "
             f"first count of the window {low}..{high} from which the play's average gain over "
             f"the chart's stays positive for {STEADY} counts; near-even plays can move by one "
             f"count between seeds."
@@ -248,6 +297,36 @@ class _Table:
         self.value[cell][i] += weight * np.nan_to_num(values, nan=-np.inf)
         self.weight[cell][i] += weight
 
+    def sums(self, index: int, compositions: int) -> IndexSums:
+        """The counts this table reached, per cell: the sums a slice hands on."""
+        cells, weights, values = [], [], []
+        for cell, weight in self.weight.items():
+            rows = np.flatnonzero(weight)
+            width = self.value[cell].shape[1]
+            cells.append(CellSums(cell=[str(p) for p in cell], counts=rows.tolist(), width=width))
+            weights.append(weight[rows])
+            values.append(self.value[cell][rows].ravel())
+        return IndexSums(
+            index=index,
+            compositions=compositions,
+            cells=cells,
+            weights=_pack(weights),
+            values=_pack(values),
+        )
+
+    def merge(self, part: IndexSums) -> None:
+        """Add a slice's sums (in the order slices come: floating-point sums depend on it)."""
+        weights, values = _unpack(part.weights), _unpack(part.values)
+        w = v = 0
+        for sums in part.cells:
+            cell, n = _cell_key(sums.cell), len(sums.counts)
+            if cell not in self.value:
+                self.value[cell] = np.zeros((self.size, sums.width))
+                self.weight[cell] = np.zeros(self.size)
+            self.weight[cell][sums.counts] += weights[w : w + n]
+            self.value[cell][sums.counts] += values[v : v + n * sums.width].reshape(n, sums.width)
+            w, v = w + n, v + n * sums.width
+
     def means(self, cell: tuple) -> tuple[np.ndarray, np.ndarray]:
         """The counts with data and the mean values there (-inf: an action not offered)."""
         w = self.weight[cell]
@@ -272,7 +351,6 @@ def _fold(
     tags: np.ndarray,
     counter: _Counter,
     table: _Table,
-    insurance: _Table,
 ) -> None:
     """Add one composition's exact action values to the table, by the count at the decision."""
     values = run_pass(rules, shoe, None).actions
@@ -286,7 +364,7 @@ def _fold(
         if up == 0:
             tens = after_up[9] / max(unseen - 1, 1)
             c = counter.of(rc + tags[0], unseen - 1)
-            insurance.add(("insurance",), c, weight * shoe[0], np.array([3 * tens - 1]))
+            table.add(("insurance",), c, weight * shoe[0], np.array([3 * tens - 1]))
         for a in range(10):
             for b in range(a, 10):
                 if a == 0 and b == 9:
@@ -364,7 +442,7 @@ def _deviations(rules: Rules, chart: Chart, table: _Table, low: int, high: int) 
     """Every cell's index plays: the play nearest the neutral count that beats the chart's."""
     centre = (low + high) / 2
     found: list[IndexPlay] = []
-    for cell in sorted(table.value, key=_cell_order):
+    for cell in sorted((c for c in table.value if c != ("insurance",)), key=_cell_order):
         kind, row, up = cell
         col = (up + 9) % 10  # rank index (A first) to chart column (A last)
         upcard = UPCARDS[col]
@@ -410,6 +488,20 @@ def _alternatives(
     if chart_action != A_DOUBLE and _double_allowed(rules, kind, row):
         out.append((A_DOUBLE, "D" if chart_action == A_HIT else "Ds"))
     return out
+
+
+def _pack(arrays: list[np.ndarray]) -> bytes:
+    joined = np.concatenate(arrays) if arrays else np.zeros(0)
+    return zlib.compress(joined.astype("<f8").tobytes())
+
+
+def _unpack(data: bytes) -> np.ndarray:
+    return np.frombuffer(zlib.decompress(data), "<f8")
+
+
+def _cell_key(parts: list[str]) -> tuple:
+    """A cell's key from its wire form (the upcard's rank index back to a number)."""
+    return ("insurance",) if parts == ["insurance"] else (parts[0], parts[1], int(parts[2]))
 
 
 def _cell_order(cell: tuple) -> tuple[int, int, int]:

@@ -18,6 +18,14 @@ import msgspec
 from confluent_kafka import KafkaException, Producer
 
 from jost.contracts import Event, ShardRequested, TokenEvent, TokenIssued, TokenRevoked
+from jost.contracts.indices import (
+    AnalysisEvent,
+    AnalysisFailed,
+    AnalysisPlanned,
+    AnalysisSubmitted,
+    SliceCompleted,
+    SliceRequested,
+)
 from jost.platform.events import encode
 from jost.platform.settings import Topics
 
@@ -104,6 +112,18 @@ class EventLog:
             count = self._partition_counts[topic] = len(metadata.partitions)
         return count
 
+    def append_analysis_blocking(
+        self, facts: list[AnalysisEvent], timeout: float = 60.0
+    ) -> list[Appended]:
+        """Append an analysis's facts, a slice's on the partition ``spread_partition`` picks
+        for it (so the members of the analysis group share an analysis's slices)."""
+        count = self._partitions(self.topics.events)
+        return self._send_many_blocking(
+            self.topics.events,
+            [(log_key(f), encode(f), analysis_partition(f, count)) for f in facts],
+            timeout,
+        )
+
     def append_blocking(self, event: Event | TokenEvent, timeout: float = 60.0) -> Appended:
         """``append`` for a thread outside the event loop."""
         return self._send_many_blocking(
@@ -135,7 +155,7 @@ class EventLog:
             timeout,
         )
 
-    async def append(self, event: Event | TokenEvent) -> Appended:
+    async def append(self, event: Event | TokenEvent | AnalysisEvent) -> Appended:
         """Append one fact to ``jost.events``, keyed so a job's (a token's) facts stay ordered."""
         return await self._send(self.topics.events, log_key(event), encode(event))
 
@@ -160,11 +180,42 @@ def is_token_key(key: bytes | None) -> bool:
     return key is not None and key.startswith(_TOKEN_KEY.encode())
 
 
-def log_key(event: Event | TokenEvent) -> str:
-    """A job's facts are keyed by the job, a token's by its name: each one's stay ordered."""
+_ANALYSIS_KEY = "analysis/"
+
+
+def is_analysis_key(key: bytes | None) -> bool:
+    """An index analysis's fact (``jost.contracts.indices``): not a job's either."""
+    return key is not None and key.startswith(_ANALYSIS_KEY.encode())
+
+
+def is_job_key(key: bytes | None) -> bool:
+    """Whether a message of ``jost.events`` may be a job's fact (the job readers skip the
+    others: tokens' and analyses' facts share the log)."""
+    return not (is_token_key(key) or is_analysis_key(key))
+
+
+def log_key(event: Event | TokenEvent | AnalysisEvent) -> str:
+    """A job's facts are keyed by the job, a token's by its name, an analysis's by the
+    analysis (a slice's by its slice too, so slices spread): each one's stay ordered."""
     if isinstance(event, TokenIssued | TokenRevoked):
         return token_key(event.name)
+    if isinstance(event, SliceRequested):
+        return f"{_ANALYSIS_KEY}{event.analysis_id}/{event.slice.index}"
+    if isinstance(event, SliceCompleted):
+        return f"{_ANALYSIS_KEY}{event.analysis_id}/{event.sums.index}"
+    if isinstance(event, AnalysisSubmitted | AnalysisPlanned | AnalysisFailed):
+        return _ANALYSIS_KEY + event.analysis_id
     return event.job_id
+
+
+def analysis_partition(fact: AnalysisEvent, partitions: int) -> int | None:
+    """A slice's partition (spread as a job's shards are); None for the analysis's other
+    facts (its key's partition, so they stay ordered)."""
+    if isinstance(fact, SliceRequested):
+        return spread_partition(fact.analysis_id, fact.slice.index, partitions)
+    if isinstance(fact, SliceCompleted):
+        return spread_partition(fact.analysis_id, fact.sums.index, partitions)
+    return None
 
 
 def shard_key(request: ShardRequested) -> str:
@@ -180,9 +231,14 @@ def shard_partition(request: ShardRequested, partitions: int) -> int:
     proportion to its size (exactly when the members are a power of two). Hashing the key
     instead left one of two workers with 24 of 40 shards as often as not. Each job starts at
     a place of its own, so jobs do not all begin on the same member."""
+    return spread_partition(request.job_id, request.shard_index, partitions)
+
+
+def spread_partition(owner_id: str, index: int, partitions: int) -> int:
+    """The ``index``-th of ``owner_id``'s items, spread as ``shard_partition`` says."""
     order = _spread(partitions)
-    start = zlib.crc32(request.job_id.encode()) % partitions
-    return order[(start + request.shard_index) % partitions]
+    start = zlib.crc32(owner_id.encode()) % partitions
+    return order[(start + index) % partitions]
 
 
 @functools.cache

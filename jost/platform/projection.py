@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import duckdb
 import msgspec
@@ -31,11 +31,15 @@ from jost.contracts import (
     TokenIssued,
     TokenRevoked,
 )
+from jost.contracts.indices import AnalysisEvent
+from jost.platform import analyses
 from jost.platform.events import encode
 from jost.platform.lifecycle import ENDING, TERMINAL, sql_list
 from jost.platform.migrations import migrate
 
-TABLES = ("jobs", "shards", "events", "results", "tokens")
+_T = TypeVar("_T")
+
+TABLES = ("jobs", "shards", "events", "results", "tokens", "analyses", "analysis_slices")
 """The tables the fold writes: a replay of the log gives them equal, row for row."""
 
 
@@ -81,7 +85,7 @@ class Projection:
         """Jobs waiting for ``accept``'s next group commit."""
         self._leading = False
         """Whether a caller of ``accept`` is writing the queue (under ``_queue_lock``)."""
-        self._decoder = msgspec.json.Decoder(Event | TokenEvent)
+        self._decoder = msgspec.json.Decoder(Event | TokenEvent | AnalysisEvent)
         self.tokens_version = 0
         """Counts the changes to the token tables (intake and fold) this process made: the
         only writer of the file, so a reader that saw the same count sees the same tokens."""
@@ -164,6 +168,12 @@ class Projection:
                             waiting.error = exc
                             waiting.finished.set()
 
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], _T]) -> _T:
+        """Run ``fn`` on the writer's cursor under the writer's lock: an intake of its own
+        (``analyses.accept``)."""
+        with self._lock:
+            return fn(self._con.cursor())
+
     def record_cancel(self, event: JobCancelled) -> None:
         """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
         with self._lock:
@@ -225,6 +235,9 @@ class Projection:
                 ]:
                     _fold_tokens(cur, tokens)
                     new = [b for b in new if not isinstance(b.event, TokenIssued | TokenRevoked)]
+                if found := [b.event for b in new if isinstance(b.event, AnalysisEvent)]:
+                    analyses.fold(cur, found)  # an index analysis's facts: no job's
+                    new = [b for b in new if not isinstance(b.event, AnalysisEvent)]
                 for run in _canonical_runs(new):
                     _fold_batch(cur, run)
                 if next_offsets:
@@ -245,7 +258,7 @@ class Projection:
                 raise
             if tokens:  # after the commit: a reader of the new count sees the new rows
                 self.tokens_version += 1
-        return len(new) + len(tokens)
+        return len(new) + len(tokens) + len(found)
 
 
 class _Intake:
@@ -317,7 +330,7 @@ def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
 
 
 class _Logged(NamedTuple):
-    event: Event | TokenEvent
+    event: Event | TokenEvent | AnalysisEvent
     partition: int
     offset: int
     raw: bytes

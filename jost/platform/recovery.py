@@ -27,6 +27,7 @@ from jost.contracts import (
     ShardRequested,
 )
 from jost.engine import merge
+from jost.platform import analyses
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import TERMINAL, JobFold, sql_list
 from jost.platform.log import EventLog
@@ -120,10 +121,13 @@ def restore(db_path: Path, event_log: EventLog, log_id: str) -> list[Resumable]:
     try:
         jobs = unfinished(projection)
         tokens = restorable(projection)
+        pending = analyses.restorable(projection.cursor())
     finally:
         projection.close()
     for fact in tokens:
         event_log.append_blocking(fact)
+    if pending:  # index analyses not finished, and the slices they had done
+        event_log.append_analysis_blocking(pending)
     for job in jobs:
         publish(job, event_log, log_id)
     return jobs

@@ -1,9 +1,10 @@
 """``jost terminal``: the player's full-screen app (Textual).
 
-Four screens, each a key away wherever the focus is: F1 profiles (browse, edit, copy), F2 run
+Five screens, each a key away wherever the focus is: F1 profiles (browse, edit, copy), F2 run
 (pick a simulation, override rounds and seed, submit, or run here), F3 jobs (this terminal's
 jobs with live progress), and a job's results (summary table, charts, export), opened from
-the jobs list or when a run finishes. The keys of the screen shown are in the footer.
+the jobs list or when a run finishes; and F6 indices (a counting simulation's index plays
+generated on the platform, saved into its strategy). The keys of the screen shown are in the footer.
 
 Work that takes time (syncing defaults, a local run, submitting and following a platform
 job) runs in thread workers owned by the app, so it never blocks the keyboard and goes on
@@ -34,6 +35,7 @@ from jost.terminal.client import PlatformClient, PlatformRefused, PlatformUnavai
 from jost.terminal.history import JobHistory
 from jost.terminal.output import run_local
 from jost.terminal.screens.dialogs import Confirm
+from jost.terminal.screens.indices import IndicesScreen
 from jost.terminal.screens.jobs import JobsScreen
 from jost.terminal.screens.profiles import ProfilesScreen
 from jost.terminal.screens.results import ResultsScreen
@@ -94,12 +96,16 @@ class JostApp(App):
         Binding("f1", "switch_mode('profiles')", "Profiles", priority=True),
         Binding("f2", "switch_mode('run')", "Run", priority=True),
         Binding("f3", "switch_mode('jobs')", "Jobs", priority=True),
+        # Not in the footer: at 80 columns the profiles screen's keys fill it (F6 is named in
+        # the README and the indices screen shows its own keys).
+        Binding("f6", "switch_mode('indices')", "Indices", priority=True, show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
         "profiles": ProfilesScreen,
         "run": RunScreen,
         "jobs": JobsScreen,
+        "indices": IndicesScreen,
     }
     DEFAULT_MODE = "profiles"
 

@@ -9,6 +9,7 @@ contract, each failure one exception with a message a player can act on.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from jost.contracts import (
     SimulationConfig,
     SubmitAccepted,
 )
+from jost.contracts.indices import AnalysisAccepted, AnalysisStatus, IndicesRequest
 from jost.files import atomic_write
 from jost.terminal.paths import state_dir
 
@@ -228,6 +230,23 @@ class PlatformClient:
 
     def events(self, job_id: str) -> JobEvents:
         return self._call("GET", f"/api/jobs/{job_id}/events/", JobEvents)
+
+    def submit_indices(self, request: IndicesRequest) -> AnalysisAccepted:
+        """An index analysis (``jost indices`` run by the platform's workers), under a key
+        made of the request: the same request asked again (from the CLI or the terminal) is
+        the same analysis, and a finished one answers at once."""
+        digest = hashlib.sha256(msgspec.json.encode(request)).hexdigest()[:40]
+        headers = {"Content-Type": "application/json", "Idempotency-Key": f"indices-{digest}"}
+        return self._call(
+            "POST",
+            "/api/indices/",
+            AnalysisAccepted,
+            body=msgspec.json.encode(request),
+            headers=headers,
+        )
+
+    def analysis(self, analysis_id: str) -> AnalysisStatus:
+        return self._call("GET", f"/api/indices/{analysis_id}/", AnalysisStatus)
 
 
 def _problem(response: httpx.Response) -> tuple[str, str | None]:

@@ -15,9 +15,10 @@ import pytest
 
 from jost.cli import main
 from jost.contracts import IndexPlay, SimulationConfig, decode_config
+from jost.contracts.indices import IndexPlan, IndexSums
 from jost.engine import kernel as k
 from jost.engine.counting import load_count_system, load_deviation_set
-from jost.engine.indices import GeneratedIndices, _Counter, generate
+from jost.engine.indices import GeneratedIndices, _Counter, finish, fold_slice, generate, plan
 
 
 def config(h17: bool = False, surrender: str = "none", system: str = "hi_lo") -> SimulationConfig:
@@ -86,6 +87,20 @@ def test_the_indices_paste_into_a_config(coarse: GeneratedIndices) -> None:
     pasted = {"strategy": {"count": {"system": "hi_lo"}, "deviations": listed}}
     decoded = decode_config(json.dumps(pasted))
     assert decoded.strategy.deviations == coarse.deviations
+
+
+def test_slices_merged_in_order_give_generates_answer(coarse: GeneratedIndices) -> None:
+    """The platform's path: the plan, each slice folded on its own and sent as JSON, the sums
+    merged in slice order (whatever order they arrive in) give generate()'s deviations."""
+    planned = msgspec.json.decode(msgspec.json.encode(plan(config(), 2, 11)), type=IndexPlan)
+    assert len(planned.slices) >= 2 and planned.compositions == coarse.compositions
+    sums = [
+        msgspec.json.decode(msgspec.json.encode(fold_slice(config(), part)), type=IndexSums)
+        for part in planned.slices
+    ]
+    merged = finish(config(), planned, sums[::-1], seconds=0.0)
+    assert merged.deviations == coarse.deviations
+    assert merged.counts_analysed == coarse.counts_analysed
 
 
 def test_cli_prints_the_deviations_list(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -18,6 +18,7 @@ from jost.engine.playing import resolve_playing
 from jost.platform.api.auth import authenticated
 from jost.platform.api.defaults import defaults
 from jost.platform.api.exact import ExactController
+from jost.platform.api.indices import IndicesController
 from jost.platform.api.jobs import JobsController
 from jost.platform.api.limits import MAX_BODY_BYTES, bounded_body
 from jost.platform.api.meta import SqlController, health
@@ -60,6 +61,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             JobsController,
+            IndicesController,
             SqlController,
             ExactController,
             TokensController,

@@ -11,6 +11,7 @@ import msgspec
 from confluent_kafka import KafkaException
 
 from jost.contracts import JobCancelled, JobStatus, JobSubmitted, SimulationConfig, SubmitAccepted
+from jost.contracts.indices import AnalysisSubmitted
 from jost.engine.validate import ConfigRejected, check_runnable
 from jost.platform.api.auth import Principal
 from jost.platform.api.problems import Problem, invalid_body
@@ -38,7 +39,9 @@ async def read_config(body: bytes) -> SimulationConfig:
     return config
 
 
-async def _append(services: Services, event: JobSubmitted | JobCancelled) -> Appended:
+async def _append(
+    services: Services, event: JobSubmitted | JobCancelled | AnalysisSubmitted
+) -> Appended:
     try:
         appended = await services.event_log.append(event)
     except KafkaException as exc:

@@ -31,6 +31,17 @@ def _header_text(value: str | None) -> str | None:
         ) from exc
 
 
+IdempotencyKey = Annotated[
+    str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
+]
+"""The optional Idempotency-Key header of a submit (read with ``_header_text``)."""
+
+
+PageOffset = Annotated[int, Parameter(ge=0, le=10**9)]
+PageLimit = Annotated[int, Parameter(ge=1, le=500)]
+"""A listing's page (``offset``, ``limit``): the jobs', the analyses'."""
+
+
 class JobsController(Controller):
     path = "/api"
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
@@ -50,9 +61,7 @@ class JobsController(Controller):
         request: Request,
         principal: Principal,
         services: Services,
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> SubmitAccepted:
         """The body is a SimulationConfig (see the schema of JobSubmitted.config); it is
         decoded strictly (unknown fields and wrong types are refused) and checked as the CLI
@@ -84,8 +93,8 @@ class JobsController(Controller):
         self,
         principal: Principal,
         reads: Reads,
-        offset: Annotated[int, Parameter(ge=0, le=10**9)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        offset: PageOffset = 0,
+        limit: PageLimit = 50,
     ) -> JobPage:
         """Job history of this token, newest first."""
         return reads.page(principal.owner, offset, limit)

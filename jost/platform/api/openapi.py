@@ -163,6 +163,11 @@ ROUTE_PROBLEMS: dict[tuple[str, str], dict[int, str]] = {
     ("DELETE", "/api/tokens/{name}"): _REVOKE_PROBLEMS,
     ("POST", "/api/tokens/{name}/revoke"): _REVOKE_PROBLEMS,
     ("GET", "/api/health"): {503: "The projector stopped."},
+    ("POST", "/api/indices"): {
+        409: "This Idempotency-Key was used for another analysis.",
+        503: "The event log did not accept the analysis; try again later.",
+    },
+    ("GET", "/api/indices/{analysis_id}"): {404: "No such analysis for this token."},
 }
 """What each route answers beyond the errors every route of its kind can give (those are
 derived from the route: a token, a body, parameters)."""

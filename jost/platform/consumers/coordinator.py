@@ -22,7 +22,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from typing import Any
 
 import msgspec
@@ -41,7 +40,7 @@ from jost.engine.validate import check_runnable
 from jost.platform.consumers.groups import COORDINATOR_GROUP, GroupTiming
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import JobFold
-from jost.platform.log import EventLog, is_token_key
+from jost.platform.log import EventLog, is_job_key
 from jost.platform.loop import Loop
 
 log = logging.getLogger(__name__)
@@ -103,16 +102,7 @@ class Coordinator(Loop):
         self._log = event_log
         self._topic = event_log.topics.events
         self._deadline = deadline or Deadline.from_env()
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": COORDINATOR_GROUP,
-                "client.id": f"jost-coordinator-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                **timing.consumer_settings(),
-            }
-        )
+        self._consumer = Consumer(timing.member_settings(bootstrap, COORDINATOR_GROUP))
         self._parts: dict[int, _Partition] = {}
         self._incremental = timing.incremental
         self._last_tick = 0.0
@@ -177,7 +167,7 @@ class Coordinator(Loop):
         try:
             event = decode_event(msg.value())
         except msgspec.DecodeError as exc:
-            if not is_token_key(msg.key()):  # a token's facts share the log: not a job's
+            if is_job_key(msg.key()):  # tokens' and analyses' facts share the log
                 log.warning("coordinator: skipping undecodable message: %s", exc)
         else:
             self._fold(part, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 from msgspec import Struct
@@ -59,6 +60,18 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
     def incremental(self) -> bool:
         """Whether assignments change partition by partition (``incremental_assign``)."""
         return self.protocol == "consumer"
+
+    def member_settings(self, bootstrap: str, group: str) -> dict[str, Any]:
+        """A member of ``group`` that commits by hand (only what is done), with these
+        timings; its client id names the group."""
+        return {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "client.id": f"{group}-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            **self.consumer_settings(),
+        }
 
     def consumer_settings(self) -> dict[str, Any]:
         """The settings every group's consumers share: read from the start of the log, and

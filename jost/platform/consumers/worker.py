@@ -13,6 +13,7 @@ import threading
 import time
 
 from jost.platform import lifeline
+from jost.platform.consumers.analyses import AnalysisWorker
 from jost.platform.consumers.coordinator import Coordinator, Deadline
 from jost.platform.consumers.directory import JobDirectory
 from jost.platform.consumers.engine import EngineWorker, warm_up
@@ -39,14 +40,21 @@ def serve(
     directory = JobDirectory(bootstrap, topics.events).start()
     coordinator = Coordinator(bootstrap, event_log, timing, deadline).start()
     engine = EngineWorker(bootstrap, event_log, timing, directory).start()
-    parts = {"engine": engine, "coordinator": coordinator, "directory": directory}
+    analyses = AnalysisWorker(bootstrap, event_log, timing).start()
+    parts = {
+        "engine": engine,
+        "coordinator": coordinator,
+        "directory": directory,
+        "analyses": analyses,
+    }
     ready = False
     try:
         # While the groups form: ready means the kernel is loaded too, so no job's time
         # includes loading it (or, the first time on a machine, compiling it).
         log.info("worker: kernel loaded in %.2f s", warm_up())
         while not stop.wait(0.02):
-            if not ready and engine.assigned.is_set() and coordinator.assigned.is_set():
+            groups = (engine, coordinator, analyses)
+            if not ready and all(part.assigned.is_set() for part in groups):
                 ready = True
                 mark_ready()
             for name, part in parts.items():
