@@ -1,7 +1,8 @@
 """Sweeps on the real platform (embedded broker, the API as granian, ``jost worker``
-subprocesses): a 20-point sweep equals 20 local ``jost simulate`` computations bit for bit;
-its CSV and the ``sweep_results`` view say the same; idempotency, ownership, bad specs,
-cancel, a worker SIGKILLed mid-sweep, and ``jost replay``."""
+subprocesses, ``jost up``): a 20-point sweep equals 20 local ``jost simulate`` computations
+bit for bit; its CSV and the ``sweep_results`` view say the same; idempotency, ownership, bad
+specs, cancel; a worker SIGKILLed mid-sweep, ``jost up`` SIGKILLed and started again; ``jost
+replay``; the ``jost sweep`` CLI as a subprocess."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import msgspec
 import pytest
-from conftest import ADMIN_TOKEN, OTHER_TOKEN, REPO, ApiServer, wait_for
+from conftest import ADMIN_TOKEN, OTHER_TOKEN, REPO, USER_TOKEN, ApiServer, wait_for
+from up import Up, wait_gone
 
 from jost.contracts.sweeps import SweepResults, SweepSpec
 from jost.engine import simulate, summarize
@@ -239,20 +242,140 @@ def test_idempotency_race_bad_specs_and_cancel(api: ApiServer):
         assert c.get("/api/sweeps/nothing-here/").status_code == 404
 
 
-@pytest.mark.slow
 def test_a_worker_killed_mid_sweep_leaves_the_same_table(api: ApiServer, start_worker):
-    body = sweep_body(rounds=40_000, shard_rounds=10_000)
+    body = sweep_body(rounds=200_000, shard_rounds=50_000)
     victim = start_worker()
     start_worker()
     with api.client() as c:
         sweep_id = c.post("/api/sweeps/", json=body).json()["sweep_id"]
         wait_for(
-            lambda: c.get(f"/api/sweeps/{sweep_id}/").json()["shards_done"] >= 10,
+            lambda: c.get(f"/api/sweeps/{sweep_id}/").json()["shards_done"] >= 8,
             120,
             "some shards done",
         )
         victim.send_signal(signal.SIGKILL)
+        before = c.get(f"/api/sweeps/{sweep_id}/").json()
+        assert before["status"] == "running", "the sweep ended before the kill: make it longer"
         start_worker()
-        wait_sweep(c, sweep_id, "completed", timeout=400)
+        wait_sweep(c, sweep_id, "completed", timeout=300)
         results = msgspec.convert(c.get(f"/api/sweeps/{sweep_id}/results/").json(), SweepResults)
     assert_same_table(results, local_rows(body))
+
+
+@pytest.mark.slow
+def test_up_killed_mid_sweep_and_started_again_completes_the_same_table(tmp_path: Path):
+    data, log = tmp_path / "data", tmp_path / "up.log"
+    body = sweep_body(rounds=3_000_000, shard_rounds=1_000_000)
+    first = Up(data, log)
+    second: Up | None = None
+    try:
+        token = first.wait_ready()
+        with first.client(token) as c:
+            r = c.post("/api/sweeps/", json=body, headers={"Idempotency-Key": "restart"})
+            sweep_id = r.json()["sweep_id"]
+            wait_for(
+                lambda: c.get(f"/api/sweeps/{sweep_id}/").json()["shards_done"] >= 10,
+                180,
+                "ten shards done",
+            )
+        wait_gone(first.kill(), 10)
+        db = duckdb.connect(str(data / "projection.duckdb"), read_only=True)
+        (done,) = db.execute(
+            "SELECT count(*) FROM sweep_results WHERE sweep_id = ? AND status = 'completed'",
+            [sweep_id],
+        ).fetchone()
+        db.close()
+        assert done < 20, "the sweep finished before the kill: make it longer"
+
+        second = Up(data, log, port=first.port)
+        assert second.wait_ready() == token
+        with second.client(token) as c:
+            status = wait_sweep(c, sweep_id, "completed", timeout=400)
+            assert status["shards_done"] == status["shards_total"] == 60
+            results = msgspec.convert(
+                c.get(f"/api/sweeps/{sweep_id}/results/").json(), SweepResults
+            )
+            again = c.post("/api/sweeps/", json=body, headers={"Idempotency-Key": "restart"})
+            assert (again.status_code, again.json()["sweep_id"]) == (200, sweep_id)
+        assert second.stop() == 0
+    finally:
+        for up in (first, second):
+            if up is not None and up.proc.poll() is None:
+                up.proc.kill()
+    assert_same_table(results, local_rows(body))
+
+
+def jost(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*JOST_COMMAND, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={k: v for k, v in os.environ.items() if k not in ("JOST_URL", "JOST_TOKEN")},
+    )
+
+
+def test_the_cli_submits_follows_and_prints_a_sweep(api: ApiServer, start_worker, tmp_path):
+    body = sweep_body()
+    sweep_file = tmp_path / "sweep.json"
+    sweep_file.write_text(json.dumps(body))
+    target = ["--url", api.url, "--token", USER_TOKEN]
+
+    # Ctrl-C while waiting (no worker yet): the sweep runs on, and the CLI says how to follow.
+    proc = subprocess.Popen(
+        [*JOST_COMMAND, "sweep", str(sweep_file), *target, "--idempotency-key", "cli"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    said = proc.stderr.readline()  # "sweep ID submitted to URL (20 points)"
+    assert "submitted" in said, said
+    with api.client() as c:
+        sweep_id = c.get("/api/sweeps/").json()["sweeps"][0]["sweep_id"]
+    assert sweep_id in said
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert f"jost sweep --watch {sweep_id}" in err
+
+    start_worker()
+    start_worker()
+    csv_file = tmp_path / "table.csv"
+    out = jost("sweep", "--watch", sweep_id, *target, "--json", "--csv", str(csv_file))
+    assert out.returncode == 0, out.stderr
+    printed = msgspec.json.decode(out.stdout, type=SweepResults)
+    with api.client() as c:
+        assert printed == msgspec.convert(
+            c.get(f"/api/sweeps/{sweep_id}/results/").json(), SweepResults
+        )
+        assert (
+            csv_file.read_text()
+            == c.get(f"/api/sweeps/{sweep_id}/results/", params={"format": "csv"}).text
+        )
+
+    # The same file and key again: the same sweep, its table printed.
+    out = jost("sweep", str(sweep_file), *target, "--idempotency-key", "cli")
+    assert out.returncode == 0, out.stderr
+    assert sweep_id in out.stderr
+    assert "rules.penetration" in out.stdout and "SCORE" in out.stdout
+    first = printed.rows[0]
+    assert f"{first.ev * 100:+.3f}" in out.stdout
+    assert len(out.stdout.splitlines()) >= 20
+
+    out = jost("sweep", str(sweep_file), *target, "--no-wait")
+    assert out.returncode == 0 and out.stdout.strip() != sweep_id  # no key: a new sweep
+
+    # A bad file names the field (exit 2, nothing submitted); no platform: exit 1.
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**body, "axes": {"rules.decks": [2, 9]}}))
+    out = jost("sweep", str(bad), *target)
+    assert out.returncode == 2
+    assert '$.axes["rules.decks"][1]' in out.stderr
+    bad.write_text(json.dumps({**body, "axes": {"rules.decks": "6"}}))
+    out = jost("sweep", str(bad), *target)
+    assert out.returncode == 2 and "$.axes" in out.stderr
+    out = jost("sweep", str(sweep_file), "--url", "http://127.0.0.1:9", "--token", "t")
+    assert out.returncode == 1 and "no platform answers" in out.stderr
