@@ -12,6 +12,7 @@ from confluent_kafka import KafkaException
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from jost.contracts import JobSubmitted
@@ -31,7 +32,7 @@ from jost.platform import sweeps
 from jost.platform.api import intake
 from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.jobs import header_text
-from jost.platform.api.openapi import SweepSubmitOperation
+from jost.platform.api.openapi import SweepResultsOperation, SweepSubmitOperation
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.services import Services, provide_services
 from jost.platform.events import event_id, job_id_for_key, new_job_id, now
@@ -235,6 +236,11 @@ class SweepsController(Controller):
         status_code=202,
         summary="Submit a sweep: a base config and axes, run as one sweep of jobs",
         operation_class=SweepSubmitOperation,
+        responses={
+            200: ResponseSpec(
+                SweepAccepted, description="Accepted before under this Idempotency-Key"
+            )
+        },
     )
     async def submit(
         self,
@@ -270,7 +276,7 @@ class SweepsController(Controller):
     def status(self, sweep_id: str, principal: Principal, sweep_reads: SweepReads) -> SweepStatus:
         return sweep_reads.status(principal, sweep_id)
 
-    @get("/{sweep_id:str}/results/", sync_to_thread=True)
+    @get("/{sweep_id:str}/results/", sync_to_thread=True, operation_class=SweepResultsOperation)
     def results(
         self,
         sweep_id: str,
@@ -279,7 +285,7 @@ class SweepsController(Controller):
         format: Annotated[
             str, Parameter(pattern="^(json|csv)$", description="json (default) or csv")
         ] = "json",
-    ) -> Response[SweepResults | str]:
+    ) -> Response[SweepResults]:
         """One row per point, in point order; a point's figures are null until it completed.
         `?format=csv`: the same table as text/csv."""
         results = sweep_reads.results(principal, sweep_id)
