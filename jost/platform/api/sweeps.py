@@ -31,7 +31,7 @@ from jost.engine.validate import shard_count
 from jost.platform import sweeps
 from jost.platform.api import intake
 from jost.platform.api.auth import Principal, principal_dependency
-from jost.platform.api.jobs import header_text
+from jost.platform.api.jobs import IdempotencyKey, header_text
 from jost.platform.api.openapi import SweepResultsOperation, SweepSubmitOperation
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.services import Services, provide_services
@@ -247,9 +247,7 @@ class SweepsController(Controller):
         request: Request,
         principal: Principal,
         services: Services,
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[SweepAccepted]:
         """The body is a SweepSpec: its points are the cartesian product of the axes (last
         axis fastest), each the base config with the axes' fields set, decoded strictly and
