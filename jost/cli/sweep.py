@@ -67,7 +67,9 @@ def read_sweep(path: str) -> SweepSpec:
 
 def _sweep(args: argparse.Namespace) -> int:
     if (args.file is None) == (args.watch is None):
-        return fail("give a sweep file (SWEEP.json) or --watch SWEEP_ID, not both")
+        return fail("give one of a sweep file (SWEEP.json) and --watch SWEEP_ID")
+    if args.no_wait and (args.json or args.csv is not None or args.watch is not None):
+        return fail("--no-wait prints the sweep's id only: without --json, --csv or --watch")
     with platform_client(args) as client:
         if args.watch is not None:
             sweep_id = args.watch
