@@ -26,6 +26,7 @@ from jost.contracts.indices import (
     SliceCompleted,
     SliceRequested,
 )
+from jost.contracts.sweeps import SweepSubmitted
 from jost.platform.events import encode
 from jost.platform.settings import Topics
 
@@ -41,6 +42,10 @@ def producer_config(bootstrap: str) -> dict[str, Any]:
         "linger.ms": 2,
         "message.timeout.ms": 30_000,
     }
+
+
+Fact = Event | TokenEvent | SweepSubmitted | AnalysisEvent
+"""Whatever ``jost.events`` holds: a job's facts, a token's, a sweep's."""
 
 
 class Appended(msgspec.Struct, frozen=True):
@@ -124,7 +129,7 @@ class EventLog:
             timeout,
         )
 
-    def append_blocking(self, event: Event | TokenEvent, timeout: float = 60.0) -> Appended:
+    def append_blocking(self, event: Fact, timeout: float = 60.0) -> Appended:
         """``append`` for a thread outside the event loop."""
         return self._send_many_blocking(
             self.topics.events, [(log_key(event), encode(event), None)], timeout
@@ -155,7 +160,7 @@ class EventLog:
             timeout,
         )
 
-    async def append(self, event: Event | TokenEvent | AnalysisEvent) -> Appended:
+    async def append(self, event: Fact) -> Appended:
         """Append one fact to ``jost.events``, keyed so a job's (a token's) facts stay ordered."""
         return await self._send(self.topics.events, log_key(event), encode(event))
 
@@ -169,11 +174,17 @@ class EventLog:
 
 
 _TOKEN_KEY = "token/"
+_SWEEP_KEY = "sweep/"
 
 
 def token_key(name: str) -> str:
     """The log's key for a token's facts (never a job's: job ids are uuids)."""
     return _TOKEN_KEY + name
+
+
+def sweep_key(sweep_id: str) -> str:
+    """The log's key for a sweep's fact (its points' facts are keyed by their jobs)."""
+    return _SWEEP_KEY + sweep_id
 
 
 def is_token_key(key: bytes | None) -> bool:
@@ -190,15 +201,20 @@ def is_analysis_key(key: bytes | None) -> bool:
 
 def is_job_key(key: bytes | None) -> bool:
     """Whether a message of ``jost.events`` may be a job's fact (the job readers skip the
-    others: tokens' and analyses' facts share the log)."""
-    return not (is_token_key(key) or is_analysis_key(key))
+    others: tokens', sweeps' and analyses' facts share the log)."""
+    return key is None or not key.startswith(
+        (_TOKEN_KEY.encode(), _SWEEP_KEY.encode(), _ANALYSIS_KEY.encode())
+    )
 
 
-def log_key(event: Event | TokenEvent | AnalysisEvent) -> str:
-    """A job's facts are keyed by the job, a token's by its name, an analysis's by the
-    analysis (a slice's by its slice too, so slices spread): each one's stay ordered."""
+def log_key(event: Fact) -> str:
+    """A job's facts are keyed by the job, a token's by its name, a sweep's by its id, an
+    analysis's by the analysis (a slice's by its slice too, so slices spread): each one's stay
+    ordered."""
     if isinstance(event, TokenIssued | TokenRevoked):
         return token_key(event.name)
+    if isinstance(event, SweepSubmitted):
+        return sweep_key(event.sweep_id)
     if isinstance(event, SliceRequested):
         return f"{_ANALYSIS_KEY}{event.analysis_id}/{event.slice.index}"
     if isinstance(event, SliceCompleted):

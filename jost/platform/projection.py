@@ -32,14 +32,25 @@ from jost.contracts import (
     TokenRevoked,
 )
 from jost.contracts.indices import AnalysisEvent
+from jost.contracts.sweeps import SweepSubmitted
 from jost.platform import analyses
 from jost.platform.events import encode
 from jost.platform.lifecycle import ENDING, TERMINAL, sql_list
 from jost.platform.migrations import migrate
 
-_T = TypeVar("_T")
+T = TypeVar("T")
 
-TABLES = ("jobs", "shards", "events", "results", "tokens", "analyses", "analysis_slices")
+TABLES = (
+    "jobs",
+    "shards",
+    "events",
+    "results",
+    "tokens",
+    "sweeps",
+    "sweep_points",
+    "analyses",
+    "analysis_slices",
+)
 """The tables the fold writes: a replay of the log gives them equal, row for row."""
 
 
@@ -85,7 +96,7 @@ class Projection:
         """Jobs waiting for ``accept``'s next group commit."""
         self._leading = False
         """Whether a caller of ``accept`` is writing the queue (under ``_queue_lock``)."""
-        self._decoder = msgspec.json.Decoder(Event | TokenEvent | AnalysisEvent)
+        self._decoder = msgspec.json.Decoder(Event | TokenEvent | SweepSubmitted | AnalysisEvent)
         self.tokens_version = 0
         """Counts the changes to the token tables (intake and fold) this process made: the
         only writer of the file, so a reader that saw the same count sees the same tokens."""
@@ -168,11 +179,19 @@ class Projection:
                             waiting.error = exc
                             waiting.finished.set()
 
-    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], _T]) -> _T:
-        """Run ``fn`` on the writer's cursor under the writer's lock: an intake of its own
-        (``analyses.accept``)."""
+    def write(self, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``action`` on a cursor in one transaction, as the file's one writer (what an
+        intake that records many rows at once, a sweep's, needs)."""
         with self._lock:
-            return fn(self._con.cursor())
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                done = action(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            return done
 
     def record_cancel(self, event: JobCancelled) -> None:
         """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
@@ -238,6 +257,11 @@ class Projection:
                 if found := [b.event for b in new if isinstance(b.event, AnalysisEvent)]:
                     analyses.fold(cur, found)  # an index analysis's facts: no job's
                     new = [b for b in new if not isinstance(b.event, AnalysisEvent)]
+                if sweeps := [b.event for b in new if isinstance(b.event, SweepSubmitted)]:
+                    from jost.platform.sweeps import fold_sweeps  # it builds on this module
+
+                    fold_sweeps(cur, sweeps)
+                    new = [b for b in new if not isinstance(b.event, SweepSubmitted)]
                 for run in _canonical_runs(new):
                     _fold_batch(cur, run)
                 if next_offsets:
@@ -273,6 +297,28 @@ class _Intake:
         self.error: BaseException | None = None
 
 
+def record_submissions(cur: duckdb.DuckDBPyConnection, events: list[JobSubmitted]) -> set[str]:
+    """Insert jobs accepted into ``submissions`` (inside the caller's transaction); returns
+    the ids that were new (a job id recorded before keeps its first row)."""
+    return {
+        job_id
+        for (job_id,) in cur.execute(
+            "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
+            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+            "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING "
+            "RETURNING job_id",
+            [
+                [e.job_id for e in events],
+                [e.owner for e in events],
+                [e.idempotency_key for e in events],
+                [e.config.rounds for e in events],
+                [utc_naive(e.at) for e in events],
+                [encode(e).decode() for e in events],
+            ],
+        ).fetchall()
+    }
+
+
 def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
     """Record the batch's jobs in one transaction. The first of a job id (in the table, else
     in the batch) stands; every other caller of that id gets it back as ``first``. Never
@@ -283,24 +329,7 @@ def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            events = list(fresh.values())
-            inserted = {
-                job_id
-                for (job_id,) in cur.execute(
-                    "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
-                    "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
-                    "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING "
-                    "RETURNING job_id",
-                    [
-                        [e.job_id for e in events],
-                        [e.owner for e in events],
-                        [e.idempotency_key for e in events],
-                        [e.config.rounds for e in events],
-                        [utc_naive(e.at) for e in events],
-                        [encode(e).decode() for e in events],
-                    ],
-                ).fetchall()
-            }
+            inserted = record_submissions(cur, list(fresh.values()))
             taken = [job_id for job_id in fresh if job_id not in inserted]
             stored = dict(
                 cur.execute(
@@ -330,7 +359,7 @@ def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
 
 
 class _Logged(NamedTuple):
-    event: Event | TokenEvent | AnalysisEvent
+    event: Event | TokenEvent | SweepSubmitted | AnalysisEvent
     partition: int
     offset: int
     raw: bytes

@@ -27,6 +27,7 @@ from jost.contracts import (
     SubmitAccepted,
 )
 from jost.contracts.indices import AnalysisAccepted, AnalysisStatus, IndicesRequest
+from jost.contracts.sweeps import SweepAccepted, SweepPage, SweepResults, SweepSpec, SweepStatus
 from jost.files import atomic_write
 from jost.terminal.paths import state_dir
 
@@ -160,16 +161,16 @@ class PlatformClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(
+    def _request(
         self,
         method: str,
         path: str,
-        type_: type[T] | None,
         *,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
-    ) -> Any:
+    ) -> httpx.Response:
+        """The platform's answer to a request, when it is a success; else the error."""
         try:
             response = self._http.request(
                 method, path, content=body, headers=headers, params=params
@@ -190,6 +191,19 @@ class PlatformClient:
         if response.status_code >= 400:
             detail, field = _problem(response)
             raise PlatformRefused(response.status_code, detail, field, self.url, self.no_token)
+        return response
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        type_: type[T] | None,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        response = self._request(method, path, body=body, headers=headers, params=params)
         if type_ is None:
             return msgspec.json.decode(response.content)
         try:
@@ -247,6 +261,36 @@ class PlatformClient:
 
     def analysis(self, analysis_id: str) -> AnalysisStatus:
         return self._call("GET", f"/api/indices/{analysis_id}/", AnalysisStatus)
+
+    # -- Sweeps (issue 17) -------------------------------------------------------------------
+
+    def submit_sweep(self, spec: SweepSpec, idempotency_key: str | None) -> SweepAccepted:
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return self._call(
+            "POST", "/api/sweeps/", SweepAccepted, body=msgspec.json.encode(spec), headers=headers
+        )
+
+    def sweeps(self, offset: int = 0, limit: int = 20) -> SweepPage:
+        return self._call(
+            "GET", "/api/sweeps/", SweepPage, params={"offset": offset, "limit": limit}
+        )
+
+    def sweep_status(self, sweep_id: str) -> SweepStatus:
+        return self._call("GET", f"/api/sweeps/{sweep_id}/", SweepStatus)
+
+    def sweep_results(self, sweep_id: str) -> SweepResults:
+        return self._call("GET", f"/api/sweeps/{sweep_id}/results/", SweepResults)
+
+    def sweep_csv(self, sweep_id: str) -> str:
+        """The results table as the platform's CSV."""
+        return self._request(
+            "GET", f"/api/sweeps/{sweep_id}/results/", params={"format": "csv"}
+        ).text
+
+    def cancel_sweep(self, sweep_id: str) -> SweepStatus:
+        return self._call("POST", f"/api/sweeps/{sweep_id}/cancel/", SweepStatus)
 
 
 def _problem(response: httpx.Response) -> tuple[str, str | None]:

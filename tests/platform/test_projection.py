@@ -196,6 +196,8 @@ def test_compare_notices_a_difference(broker: EmbeddedBroker, tmp_path: Path):
         "tokens": True,
         "analyses": True,
         "analysis_slices": True,
+        "sweeps": True,
+        "sweep_points": True,
     }
 
 

@@ -33,6 +33,7 @@ from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
 from jost.contracts import PAIR_CODES, PLAY_CODES, SURRENDER_CODES, UPCARDS, Chart, SurrenderChart
+from jost.contracts.sweeps import AXIS_PATH_PATTERN
 from jost.platform.api.auth import ADMIN_ONLY, needs_token
 from jost.platform.api.problems import PROBLEM_JSON, ProblemDetails
 
@@ -104,6 +105,48 @@ class SubmitOperation(Operation):
         )
 
 
+@dataclass
+class SweepSubmitOperation(Operation):
+    """``POST /api/sweeps/`` reads its body itself, as ``/api/submit/`` does."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="A sweep: `base` (a SimulationConfig), `axes` (a config field's "
+            'dotted path -> its values, e.g. `{"rules.decks": [2, 6]}`) and `name`.',
+            content={"application/json": OpenAPIMediaType(schema=_sweep_spec())},
+        )
+
+
+@dataclass
+class SweepResultsOperation(Operation):
+    """``GET /api/sweeps/{id}/results/`` answers JSON, or CSV with ``?format=csv``."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["text/csv"] = OpenAPIMediaType(schema=Schema(type="string"))
+
+
+def _sweep_spec() -> Schema:
+    """SweepSpec, with its base as the SimulationConfig the schema already holds."""
+    return Schema(
+        type="object",
+        required=["axes"],
+        properties={
+            "base": Reference(ref="#/components/schemas/SimulationConfig"),
+            "axes": Schema(
+                type="object",
+                min_properties=1,
+                property_names=Schema(type="string", pattern=AXIS_PATH_PATTERN),
+                additional_properties=Schema(type="array", min_items=1, items=Schema()),
+            ),
+            "name": Schema(type="string", max_length=200),
+        },
+        additional_properties=False,
+    )
+
+
 # -- Error responses, the token scheme and the offline page -------------------------------------
 
 TOKEN_SCHEMES = {
@@ -168,6 +211,20 @@ ROUTE_PROBLEMS: dict[tuple[str, str], dict[int, str]] = {
         503: "The event log did not accept the analysis; try again later.",
     },
     ("GET", "/api/indices/{analysis_id}"): {404: "No such analysis for this token."},
+    ("POST", "/api/sweeps"): {
+        400: "The spec is invalid, or a point is not a config the engine can run (`field` "
+        'names the axis and the value: `$.axes["rules.decks"][1]`), or the axes make too many '
+        "points (`$.axes`).",
+        409: "This Idempotency-Key was used for another sweep.",
+        503: "The event log did not accept the sweep; try again (nothing runs twice).",
+    },
+    ("GET", "/api/sweeps/{sweep_id}"): {404: "No such sweep for this token."},
+    ("GET", "/api/sweeps/{sweep_id}/results"): {404: "No such sweep for this token."},
+    ("POST", "/api/sweeps/{sweep_id}/cancel"): {
+        404: "No such sweep for this token.",
+        409: "The sweep has already finished.",
+        503: "The event log did not accept a cancellation; try again.",
+    },
 }
 """What each route answers beyond the errors every route of its kind can give (those are
 derived from the route: a token, a body, parameters)."""

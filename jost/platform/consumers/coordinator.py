@@ -167,7 +167,7 @@ class Coordinator(Loop):
         try:
             event = decode_event(msg.value())
         except msgspec.DecodeError as exc:
-            if is_job_key(msg.key()):  # tokens' and analyses' facts share the log
+            if is_job_key(msg.key()):  # tokens', sweeps' and analyses' facts share the log
                 log.warning("coordinator: skipping undecodable message: %s", exc)
         else:
             self._fold(part, event)
