@@ -187,10 +187,6 @@ def sweep_key(sweep_id: str) -> str:
     return _SWEEP_KEY + sweep_id
 
 
-def is_token_key(key: bytes | None) -> bool:
-    return key is not None and key.startswith(_TOKEN_KEY.encode())
-
-
 _ANALYSIS_KEY = "analysis/"
 
 
