@@ -1,9 +1,11 @@
 """``jost terminal``: the player's full-screen app (Textual).
 
-Four screens, each a key away wherever the focus is: F1 profiles (browse, edit, copy), F2 run
+Five screens, each a key away wherever the focus is: F1 profiles (browse, edit, copy), F2 run
 (pick a simulation, override rounds and seed, submit, or run here), F3 jobs (this terminal's
-jobs with live progress), and a job's results (summary table, charts, export), opened from
-the jobs list or when a run finishes. The keys of the screen shown are in the footer.
+jobs with live progress), F4 sweeps (the platform's sweeps; a new one is a base profile and
+axes; one sweep's progress, table, chart and CSV); and a job's results (summary table,
+charts, export), opened from the jobs list or when a run finishes. The keys of the screen
+shown are in the footer.
 
 Work that takes time (syncing defaults, a local run, submitting and following a platform
 job) runs in thread workers owned by the app, so it never blocks the keyboard and goes on
@@ -28,6 +30,7 @@ from textual.signal import Signal
 from textual.worker import get_current_worker
 
 from jost.contracts import SimulationConfig
+from jost.contracts.sweeps import SweepSpec
 from jost.profiles.install import SyncReport
 from jost.profiles.store import ProfileStore
 from jost.terminal.client import PlatformClient, PlatformRefused, PlatformUnavailable
@@ -38,6 +41,7 @@ from jost.terminal.screens.jobs import JobsScreen
 from jost.terminal.screens.profiles import ProfilesScreen
 from jost.terminal.screens.results import ResultsScreen
 from jost.terminal.screens.run import RunScreen
+from jost.terminal.screens.sweeps import SweepScreen, SweepsScreen
 from jost.terminal.sync import sync_defaults
 from jost.terminal.tracked import TrackedJob
 
@@ -94,12 +98,14 @@ class JostApp(App):
         Binding("f1", "switch_mode('profiles')", "Profiles", priority=True),
         Binding("f2", "switch_mode('run')", "Run", priority=True),
         Binding("f3", "switch_mode('jobs')", "Jobs", priority=True),
+        Binding("f4", "switch_mode('sweeps')", "Sweeps", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
         "profiles": ProfilesScreen,
         "run": RunScreen,
         "jobs": JobsScreen,
+        "sweeps": SweepsScreen,
     }
     DEFAULT_MODE = "profiles"
 
@@ -404,6 +410,11 @@ class JostApp(App):
                 f"job {job.label} is {job.status}" + (f": {job.error}" if job.error else ""),
                 severity="warning",
             )
+
+    def sweep_submitted(self, sweep_id: str, spec: SweepSpec) -> None:
+        """A sweep was accepted: its screen replaces the form, following it."""
+        self.pop_screen()
+        self.push_screen(SweepScreen(sweep_id, spec.name))
 
     # -- quitting ------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from jost.contracts import (
     SimulationConfig,
     SubmitAccepted,
 )
+from jost.contracts.sweeps import SweepAccepted, SweepPage, SweepResults, SweepSpec, SweepStatus
 from jost.files import atomic_write
 from jost.terminal.paths import state_dir
 
@@ -190,6 +191,8 @@ class PlatformClient:
             raise PlatformRefused(response.status_code, detail, field, self.url, self.no_token)
         if type_ is None:
             return msgspec.json.decode(response.content)
+        if type_ is bytes:
+            return response.content
         try:
             return msgspec.json.decode(response.content, type=type_)
         except msgspec.DecodeError as exc:
@@ -228,6 +231,36 @@ class PlatformClient:
 
     def events(self, job_id: str) -> JobEvents:
         return self._call("GET", f"/api/jobs/{job_id}/events/", JobEvents)
+
+    # -- sweeps --------------------------------------------------------------------------------
+
+    def submit_sweep(self, spec: SweepSpec, idempotency_key: str | None) -> SweepAccepted:
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return self._call(
+            "POST", "/api/sweeps/", SweepAccepted, body=msgspec.json.encode(spec), headers=headers
+        )
+
+    def sweeps(self, offset: int = 0, limit: int = 50) -> SweepPage:
+        return self._call(
+            "GET", "/api/sweeps/", SweepPage, params={"offset": offset, "limit": limit}
+        )
+
+    def sweep(self, sweep_id: str) -> SweepStatus:
+        return self._call("GET", f"/api/sweeps/{sweep_id}/", SweepStatus)
+
+    def sweep_results(self, sweep_id: str) -> SweepResults:
+        return self._call("GET", f"/api/sweeps/{sweep_id}/results/", SweepResults)
+
+    def sweep_csv(self, sweep_id: str) -> bytes:
+        """The results table as the platform writes it in CSV (``?format=csv``)."""
+        return self._call(
+            "GET", f"/api/sweeps/{sweep_id}/results/", bytes, params={"format": "csv"}
+        )
+
+    def cancel_sweep(self, sweep_id: str) -> SweepStatus:
+        return self._call("POST", f"/api/sweeps/{sweep_id}/cancel/", SweepStatus)
 
 
 def _problem(response: httpx.Response) -> tuple[str, str | None]:

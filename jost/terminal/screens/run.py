@@ -80,7 +80,7 @@ class RunScreen(Screen):
                 yield Static("", id="plan")
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static("", id="state")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.app.job_changed.subscribe(self, self._job_changed)
