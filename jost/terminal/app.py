@@ -108,6 +108,9 @@ class JostApp(App):
         "sweeps": SweepsScreen,
     }
     DEFAULT_MODE = "profiles"
+    # The footers are compact (F1-F4 and a screen's keys fit in 80 columns); a group's label
+    # keeps a space before the next key.
+    CSS = "Footer.-compact FooterLabel { margin: 0 1 0 0; }"
 
     def __init__(
         self,

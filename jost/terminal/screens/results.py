@@ -32,7 +32,7 @@ TABS = (
     ("trip", "Trip result"),
     ("risk", "Risk"),
 )
-TAB_KEYS = Binding.Group("Tabs")
+TAB_KEYS = Binding.Group("Tabs", compact=True)
 """The tab keys 1-5, shown as one entry of the footer."""
 EXPORT_KEYS = Binding.Group("Export")
 """j (JSON) and v (CSV), one entry of the footer: with F1-F4 all must fit in 80 columns."""

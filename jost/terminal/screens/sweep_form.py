@@ -168,7 +168,8 @@ class SweepFormScreen(Screen):
     # -- reading the form ----------------------------------------------------------------
 
     def rows(self) -> list[AxisRow]:
-        return list(self.query(AxisRow))
+        """The axis rows (a row being added counts once its inputs are there)."""
+        return [row for row in self.query(AxisRow) if row.query(".values")]
 
     def chosen(self) -> str | None:
         option = self.query_one("#bases", OptionList).highlighted_option
@@ -267,14 +268,14 @@ class SweepFormScreen(Screen):
 
     # -- actions -------------------------------------------------------------------------
 
-    def action_add_axis(self) -> None:
+    async def action_add_axis(self) -> None:
         rows = self.rows()
         if len(rows) >= MAX_AXES:
             self.notify(f"at most {MAX_AXES} axes here", severity="warning")
             return
         row = AxisRow(id=f"axis-{len(rows)}")
-        self.query_one("#form").mount(row, before=self.query_one("#plan"))
-        self.call_after_refresh(lambda: row.query_one(".path", Input).focus())
+        await self.query_one("#form").mount(row, before=self.query_one("#plan"))
+        row.query_one(".path", Input).focus()
 
     def action_submit(self) -> None:
         spec = self.check()

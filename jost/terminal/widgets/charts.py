@@ -172,5 +172,6 @@ def show_sweep_ev(chart: Chart, results: SweepResults) -> None:
     step = max(1, math.ceil(len(done) / SWEEP_TICKS))
     plot.plt.xticks(xs[::step], [point_label(r.values) for r in done[::step]])
     plot.plt.xlim(0.5, len(results.rows) + 0.5)
-    plot.plt.title(f"EV per initial bet (%) by point ({'/'.join(results.axes)}), 95% interval")
+    plot.plt.title("EV per initial bet (%) by point, 95% interval")
+    plot.plt.xlabel("/".join(results.axes))
     plot.refresh()
