@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "jost.cli.indices",
     "jost.cli.profiles",
     "jost.cli.client_commands",
+    "jost.cli.sweep",
     "jost.cli.tokens",
     "jost.cli.terminal_app",
 )

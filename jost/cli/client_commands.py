@@ -49,7 +49,7 @@ class JobError(Exception):
     """The job did not give a result (failed, cancelled, not finished in time)."""
 
 
-def _target(parser: argparse.ArgumentParser, token: bool = True) -> None:
+def target_options(parser: argparse.ArgumentParser, token: bool = True) -> None:
     parser.add_argument("--url", help="the platform (default: JOST_URL, else jost login's)")
     if token:
         parser.add_argument("--token", help="the token (default: JOST_TOKEN, else jost login's)")
@@ -59,48 +59,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("login", help="save the platform's address and token for later commands")
     p.add_argument("url", metavar="URL")
     p.add_argument("--token", required=True)
-    p.set_defaults(handler=_handled(_login))
+    p.set_defaults(handler=handled(_login))
 
     p = sub.add_parser(
         "sync", help="install the platform's default profiles (never over the player's)"
     )
-    _target(p, token=False)
-    p.set_defaults(handler=_handled(_sync))
+    target_options(p, token=False)
+    p.set_defaults(handler=handled(_sync))
 
     p = sub.add_parser(
         "submit", help="hydrate a simulation profile (or read a config file) and submit it"
     )
     p.add_argument("what", metavar="NAME|CONFIG.json", help="simulation profile or config file")
-    _target(p)
+    target_options(p)
     p.add_argument("--rounds", type=int, help="rounds to play (overrides the profile)")
     p.add_argument("--seed", type=int, help="random seed (overrides the profile)")
     p.add_argument("--wait", action="store_true", help="show progress, then the results")
     p.add_argument("--json", action="store_true", help="with --wait: the result as one object")
     p.add_argument("--timeout", type=float, default=None, help="with --wait: give up after S s")
-    p.set_defaults(handler=_handled(_submit))
+    p.set_defaults(handler=handled(_submit))
 
     p = sub.add_parser("jobs", help="the jobs this terminal submitted, with their live status")
-    _target(p)
+    target_options(p)
     p.add_argument("--json", action="store_true", help="a JSON list")
-    p.set_defaults(handler=_handled(_jobs))
+    p.set_defaults(handler=handled(_jobs))
 
     p = sub.add_parser("watch", help="follow a job's progress, then print its results")
     p.add_argument("job", metavar="JOB")
-    _target(p)
+    target_options(p)
     p.add_argument("--json", action="store_true", help="the result as one object")
     p.add_argument("--timeout", type=float, default=None, help="give up after S seconds")
-    p.set_defaults(handler=_handled(_watch))
+    p.set_defaults(handler=handled(_watch))
 
     p = sub.add_parser("results", help="a finished job's results")
     p.add_argument("job", metavar="JOB")
-    _target(p)
+    target_options(p)
     form = p.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="one object (jost simulate --json's)")
     form.add_argument("--csv", action="store_true", help="summary and by-count tables as CSV")
-    p.set_defaults(handler=_handled(_results))
+    p.set_defaults(handler=handled(_results))
 
 
-def _handled(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def handled(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
             return action(args)
@@ -116,7 +116,7 @@ def _handled(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     return run
 
 
-def _client(args: argparse.Namespace, url: str | None = None) -> PlatformClient:
+def platform_client(args: argparse.Namespace, url: str | None = None) -> PlatformClient:
     target, token = resolve_target(url or args.url, getattr(args, "token", None))
     return PlatformClient(target, token)
 
@@ -194,7 +194,7 @@ def _submit(args: argparse.Namespace) -> int:
             raise
         return fail(str(exc))
     history = JobHistory(state_dir())
-    with _client(args) as client:
+    with platform_client(args) as client:
         entry = history.begin(client.url, source, config)
         try:
             accepted = client.submit(config, entry.key)
@@ -358,13 +358,13 @@ def _job_id(job: str) -> str:
 
 def _watch(args: argparse.Namespace) -> int:
     job_id = _job_id(args.job)
-    with _client(args, args.url or _entry_url(job_id)) as client:
+    with platform_client(args, args.url or _entry_url(job_id)) as client:
         return _follow_and_print(client, job_id, None, args.json, args.timeout)
 
 
 def _results(args: argparse.Namespace) -> int:
     job_id = _job_id(args.job)
-    with _client(args, args.url or _entry_url(job_id)) as client:
+    with platform_client(args, args.url or _entry_url(job_id)) as client:
         status = _status(client, job_id)
         if status.status != "completed":
             raise JobError(
@@ -385,7 +385,7 @@ def _jobs(args: argparse.Namespace) -> int:
     notes: list[str] = []
     for url in sorted({e.url for e in entries if e.job_id}):
         try:
-            with _client(args, args.url or url) as client:
+            with platform_client(args, args.url or url) as client:
                 for e in entries:
                     if e.url == url and e.job_id:
                         statuses[e.job_id] = _live(client, e)

@@ -25,7 +25,7 @@ from msgspec import Meta
 
 from jost.contracts.base import Inbound, Record
 from jost.contracts.config import SimulationConfig
-from jost.contracts.events import JobState
+from jost.contracts.events import EVENT_SCHEMA_VERSION, JobState
 
 MAX_SWEEP_POINTS = 1000
 """The most points one sweep may hold (the product of the axes' lengths)."""
@@ -56,6 +56,9 @@ class SweepPoint(Record, kw_only=True):
     job_id: str
     values: dict[str, Any]
     """Axis path -> this point's value."""
+    rounds: int = 0
+    shards: int = 0
+    """The point's planned shards (from its config), counted before its job is planned."""
 
 
 class SweepAccepted(Record, kw_only=True):
@@ -139,3 +142,27 @@ class SweepPage(Record, kw_only=True):
     offset: int
     limit: int
     next_offset: int | None
+
+
+# -- The sweep's fact ---------------------------------------------------------------------------
+# A sweep is recorded in ``jost.events`` as one fact keyed ``sweep/<id>`` (beside the jobs'
+# facts, not among them, as a token's are): ``Event`` stays the jobs' union and readers of job
+# facts skip it. Its points' jobs are ordinary JobSubmitted facts.
+
+
+class SweepSubmitted(Record, kw_only=True, tag_field="kind", tag=True):
+    event_id: str
+    sweep_id: str
+    at: datetime
+    owner: str
+    """A digest of the submitting token, as on the points' JobSubmitted."""
+    name: str
+    base: SimulationConfig
+    axes: dict[str, list[Any]]
+    points: list[SweepPoint]
+    idempotency_key: str | None = None
+    schema_version: int = EVENT_SCHEMA_VERSION
+
+    def spec(self) -> SweepSpec:
+        """What was submitted (an Idempotency-Key's reuse is compared with it)."""
+        return SweepSpec(base=self.base, axes=self.axes, name=self.name)

@@ -18,6 +18,7 @@ import msgspec
 from confluent_kafka import KafkaException, Producer
 
 from jost.contracts import Event, ShardRequested, TokenEvent, TokenIssued, TokenRevoked
+from jost.contracts.sweeps import SweepSubmitted
 from jost.platform.events import encode
 from jost.platform.settings import Topics
 
@@ -33,6 +34,10 @@ def producer_config(bootstrap: str) -> dict[str, Any]:
         "linger.ms": 2,
         "message.timeout.ms": 30_000,
     }
+
+
+Fact = Event | TokenEvent | SweepSubmitted
+"""Whatever ``jost.events`` holds: a job's facts, a token's, a sweep's."""
 
 
 class Appended(msgspec.Struct, frozen=True):
@@ -104,7 +109,7 @@ class EventLog:
             count = self._partition_counts[topic] = len(metadata.partitions)
         return count
 
-    def append_blocking(self, event: Event | TokenEvent, timeout: float = 60.0) -> Appended:
+    def append_blocking(self, event: Fact, timeout: float = 60.0) -> Appended:
         """``append`` for a thread outside the event loop."""
         return self._send_many_blocking(
             self.topics.events, [(log_key(event), encode(event), None)], timeout
@@ -135,7 +140,7 @@ class EventLog:
             timeout,
         )
 
-    async def append(self, event: Event | TokenEvent) -> Appended:
+    async def append(self, event: Fact) -> Appended:
         """Append one fact to ``jost.events``, keyed so a job's (a token's) facts stay ordered."""
         return await self._send(self.topics.events, log_key(event), encode(event))
 
@@ -149,6 +154,7 @@ class EventLog:
 
 
 _TOKEN_KEY = "token/"
+_SWEEP_KEY = "sweep/"
 
 
 def token_key(name: str) -> str:
@@ -156,14 +162,24 @@ def token_key(name: str) -> str:
     return _TOKEN_KEY + name
 
 
-def is_token_key(key: bytes | None) -> bool:
-    return key is not None and key.startswith(_TOKEN_KEY.encode())
+def sweep_key(sweep_id: str) -> str:
+    """The log's key for a sweep's fact (its points' facts are keyed by their jobs)."""
+    return _SWEEP_KEY + sweep_id
 
 
-def log_key(event: Event | TokenEvent) -> str:
-    """A job's facts are keyed by the job, a token's by its name: each one's stay ordered."""
+def names_no_job(key: bytes | None) -> bool:
+    """Whether a message of ``jost.events`` is a token's or a sweep's fact, not a job's: the
+    readers of job facts skip it."""
+    return key is not None and key.startswith((_TOKEN_KEY.encode(), _SWEEP_KEY.encode()))
+
+
+def log_key(event: Fact) -> str:
+    """A job's facts are keyed by the job, a token's by its name, a sweep's by its id: each
+    one's stay ordered."""
     if isinstance(event, TokenIssued | TokenRevoked):
         return token_key(event.name)
+    if isinstance(event, SweepSubmitted):
+        return sweep_key(event.sweep_id)
     return event.job_id
 
 

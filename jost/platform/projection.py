@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import duckdb
 import msgspec
@@ -31,11 +31,14 @@ from jost.contracts import (
     TokenIssued,
     TokenRevoked,
 )
+from jost.contracts.sweeps import SweepSubmitted
 from jost.platform.events import encode
 from jost.platform.lifecycle import ENDING, TERMINAL, sql_list
 from jost.platform.migrations import migrate
 
-TABLES = ("jobs", "shards", "events", "results", "tokens")
+T = TypeVar("T")
+
+TABLES = ("jobs", "shards", "events", "results", "tokens", "sweeps", "sweep_points")
 """The tables the fold writes: a replay of the log gives them equal, row for row."""
 
 
@@ -81,7 +84,7 @@ class Projection:
         """Jobs waiting for ``accept``'s next group commit."""
         self._leading = False
         """Whether a caller of ``accept`` is writing the queue (under ``_queue_lock``)."""
-        self._decoder = msgspec.json.Decoder(Event | TokenEvent)
+        self._decoder = msgspec.json.Decoder(Event | TokenEvent | SweepSubmitted)
         self.tokens_version = 0
         """Counts the changes to the token tables (intake and fold) this process made: the
         only writer of the file, so a reader that saw the same count sees the same tokens."""
@@ -164,6 +167,20 @@ class Projection:
                             waiting.error = exc
                             waiting.finished.set()
 
+    def write(self, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``action`` on a cursor in one transaction, as the file's one writer (what an
+        intake that records many rows at once, a sweep's, needs)."""
+        with self._lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                done = action(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            return done
+
     def record_cancel(self, event: JobCancelled) -> None:
         """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
         with self._lock:
@@ -225,6 +242,11 @@ class Projection:
                 ]:
                     _fold_tokens(cur, tokens)
                     new = [b for b in new if not isinstance(b.event, TokenIssued | TokenRevoked)]
+                if sweeps := [b.event for b in new if isinstance(b.event, SweepSubmitted)]:
+                    from jost.platform.sweeps import fold_sweeps  # it builds on this module
+
+                    fold_sweeps(cur, sweeps)
+                    new = [b for b in new if not isinstance(b.event, SweepSubmitted)]
                 for run in _canonical_runs(new):
                     _fold_batch(cur, run)
                 if next_offsets:
@@ -317,7 +339,7 @@ def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
 
 
 class _Logged(NamedTuple):
-    event: Event | TokenEvent
+    event: Event | TokenEvent | SweepSubmitted
     partition: int
     offset: int
     raw: bytes

@@ -31,6 +31,7 @@ from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import TERMINAL, JobFold, sql_list
 from jost.platform.log import EventLog
 from jost.platform.projection import Projection
+from jost.platform.sweeps import restorable as restorable_sweeps
 from jost.platform.tokens import restorable
 
 
@@ -114,15 +115,16 @@ def _resumable(job_id: str, submitted: str, bodies: list[str], cancelled: str | 
 
 def restore(db_path: Path, event_log: EventLog, log_id: str) -> list[Resumable]:
     """Append every unfinished job's facts and missing shard requests to a new log, and every
-    token's facts (a replay of the new log rebuilds the tokens). Run before the platform's
-    processes start (it opens the DuckDB file itself)."""
+    token's and sweep's facts (a replay of the new log rebuilds the tokens and the sweeps).
+    Run before the platform's processes start (it opens the DuckDB file itself)."""
     projection = Projection(db_path)
     try:
         jobs = unfinished(projection)
         tokens = restorable(projection)
+        sweeps = restorable_sweeps(projection)
     finally:
         projection.close()
-    for fact in tokens:
+    for fact in [*tokens, *sweeps]:
         event_log.append_blocking(fact)
     for job in jobs:
         publish(job, event_log, log_id)

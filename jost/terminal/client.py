@@ -159,16 +159,16 @@ class PlatformClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(
+    def _request(
         self,
         method: str,
         path: str,
-        type_: type[T] | None,
         *,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
-    ) -> Any:
+    ) -> httpx.Response:
+        """The platform's answer to a request, when it is a success; else the error."""
         try:
             response = self._http.request(
                 method, path, content=body, headers=headers, params=params
@@ -189,10 +189,21 @@ class PlatformClient:
         if response.status_code >= 400:
             detail, field = _problem(response)
             raise PlatformRefused(response.status_code, detail, field, self.url, self.no_token)
+        return response
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        type_: type[T] | None,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        response = self._request(method, path, body=body, headers=headers, params=params)
         if type_ is None:
             return msgspec.json.decode(response.content)
-        if type_ is bytes:
-            return response.content
         try:
             return msgspec.json.decode(response.content, type=type_)
         except msgspec.DecodeError as exc:
@@ -232,7 +243,7 @@ class PlatformClient:
     def events(self, job_id: str) -> JobEvents:
         return self._call("GET", f"/api/jobs/{job_id}/events/", JobEvents)
 
-    # -- sweeps --------------------------------------------------------------------------------
+    # -- Sweeps (issue 17) -------------------------------------------------------------------
 
     def submit_sweep(self, spec: SweepSpec, idempotency_key: str | None) -> SweepAccepted:
         headers = {"Content-Type": "application/json"}
@@ -242,22 +253,22 @@ class PlatformClient:
             "POST", "/api/sweeps/", SweepAccepted, body=msgspec.json.encode(spec), headers=headers
         )
 
-    def sweeps(self, offset: int = 0, limit: int = 50) -> SweepPage:
+    def sweeps(self, offset: int = 0, limit: int = 20) -> SweepPage:
         return self._call(
             "GET", "/api/sweeps/", SweepPage, params={"offset": offset, "limit": limit}
         )
 
-    def sweep(self, sweep_id: str) -> SweepStatus:
+    def sweep_status(self, sweep_id: str) -> SweepStatus:
         return self._call("GET", f"/api/sweeps/{sweep_id}/", SweepStatus)
 
     def sweep_results(self, sweep_id: str) -> SweepResults:
         return self._call("GET", f"/api/sweeps/{sweep_id}/results/", SweepResults)
 
-    def sweep_csv(self, sweep_id: str) -> bytes:
-        """The results table as the platform writes it in CSV (``?format=csv``)."""
-        return self._call(
-            "GET", f"/api/sweeps/{sweep_id}/results/", bytes, params={"format": "csv"}
-        )
+    def sweep_csv(self, sweep_id: str) -> str:
+        """The results table as the platform's CSV."""
+        return self._request(
+            "GET", f"/api/sweeps/{sweep_id}/results/", params={"format": "csv"}
+        ).text
 
     def cancel_sweep(self, sweep_id: str) -> SweepStatus:
         return self._call("POST", f"/api/sweeps/{sweep_id}/cancel/", SweepStatus)

@@ -24,6 +24,7 @@ from jost.platform.api.meta import SqlController, health
 from jost.platform.api.openapi import ChartSchemas, RoutesPage, document_problems
 from jost.platform.api.problems import problem_handler
 from jost.platform.api.services import ApiSettings, Services
+from jost.platform.api.sweeps import SweepsController
 from jost.platform.api.tokens import TokensController
 from jost.platform.workbench import router as workbench
 
@@ -60,6 +61,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             JobsController,
+            SweepsController,
             SqlController,
             ExactController,
             TokensController,

@@ -18,7 +18,7 @@ from jost.platform.api.reads import Reads, provide_reads
 from jost.platform.api.services import Services, provide_services
 
 
-def _header_text(value: str | None) -> str | None:
+def header_text(value: str | None) -> str | None:
     """A header as the client wrote it: HTTP headers arrive as bytes, which the server hands
     over decoded as Latin-1; a UTF-8 key is decoded again as UTF-8."""
     if value is None:
@@ -59,7 +59,7 @@ class JobsController(Controller):
         checks it (names of charts, count systems and index sets, bets, the plan's size)
         before anything is recorded. The job is recorded durably before the 202."""
         config = await intake.read_config(await request.body())
-        return await intake.submit(services, principal, config, _header_text(idempotency_key))
+        return await intake.submit(services, principal, config, header_text(idempotency_key))
 
     @get("/status/{job_id:str}/", sync_to_thread=True)
     def status(self, job_id: str, principal: Principal, reads: Reads) -> JobStatus:

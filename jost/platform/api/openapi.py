@@ -104,6 +104,23 @@ class SubmitOperation(Operation):
         )
 
 
+@dataclass
+class SweepSubmitOperation(Operation):
+    """``POST /api/sweeps/`` reads its body itself, as ``/api/submit/`` does."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="A sweep: `base` (a SimulationConfig), `axes` (a config field's "
+            'dotted path -> its values, e.g. `{"rules.decks": [2, 6]}`) and `name`.',
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=Reference(ref="#/components/schemas/SweepSpec")
+                )
+            },
+        )
+
+
 # -- Error responses, the token scheme and the offline page -------------------------------------
 
 TOKEN_SCHEMES = {
@@ -163,6 +180,20 @@ ROUTE_PROBLEMS: dict[tuple[str, str], dict[int, str]] = {
     ("DELETE", "/api/tokens/{name}"): _REVOKE_PROBLEMS,
     ("POST", "/api/tokens/{name}/revoke"): _REVOKE_PROBLEMS,
     ("GET", "/api/health"): {503: "The projector stopped."},
+    ("POST", "/api/sweeps"): {
+        400: "The spec is invalid, or a point is not a config the engine can run (`field` "
+        'names the axis and the value: `$.axes["rules.decks"][1]`), or the axes make too many '
+        "points (`$.axes`).",
+        409: "This Idempotency-Key was used for another sweep.",
+        503: "The event log did not accept the sweep; try again (nothing runs twice).",
+    },
+    ("GET", "/api/sweeps/{sweep_id}"): {404: "No such sweep for this token."},
+    ("GET", "/api/sweeps/{sweep_id}/results"): {404: "No such sweep for this token."},
+    ("POST", "/api/sweeps/{sweep_id}/cancel"): {
+        404: "No such sweep for this token.",
+        409: "The sweep has already finished.",
+        503: "The event log did not accept a cancellation; try again.",
+    },
 }
 """What each route answers beyond the errors every route of its kind can give (those are
 derived from the route: a token, a body, parameters)."""

@@ -41,7 +41,7 @@ from jost.engine.validate import check_runnable
 from jost.platform.consumers.groups import COORDINATOR_GROUP, GroupTiming
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import JobFold
-from jost.platform.log import EventLog, is_token_key
+from jost.platform.log import EventLog, names_no_job
 from jost.platform.loop import Loop
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class Coordinator(Loop):
         try:
             event = decode_event(msg.value())
         except msgspec.DecodeError as exc:
-            if not is_token_key(msg.key()):  # a token's facts share the log: not a job's
+            if not names_no_job(msg.key()):  # tokens' and sweeps' facts share the log
                 log.warning("coordinator: skipping undecodable message: %s", exc)
         else:
             self._fold(part, event)

@@ -190,7 +190,7 @@ class SweepScreen(Screen):
         with PlatformClient(self.app.url, self.app.token) as client:
             while not worker.is_cancelled:
                 try:
-                    status = client.sweep(self.sweep_id)
+                    status = client.sweep_status(self.sweep_id)
                     results = client.sweep_results(self.sweep_id)
                 except PlatformUnavailable as exc:
                     if not missed:
@@ -224,7 +224,7 @@ class SweepScreen(Screen):
         try:
             with PlatformClient(self.app.url, self.app.token) as client:
                 data = client.sweep_csv(self.sweep_id)
-            atomic_write(path, data)
+            atomic_write(path, data.encode())
         except (PlatformUnavailable, PlatformRefused, OSError) as exc:
             self.notify(f"not exported: {exc}", severity="error")
             return
