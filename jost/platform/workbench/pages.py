@@ -115,7 +115,7 @@ class Pages(Controller):
         key = str(form.get("idempotency_key") or "") or None
         profile = str(form.get("profile") or "")
         try:
-            _check_key(key)
+            check_key(key)
             config = await _read_form_config(text)
             accepted = await intake.submit(services, viewer.principal, config, key)
         except Problem as exc:
@@ -184,7 +184,7 @@ class Pages(Controller):
         return page("health.html", viewer, health=view, nav="health")
 
 
-def _check_key(key: str | None) -> None:
+def check_key(key: str | None) -> None:
     """The form's key held to what the API's header may carry: at most ``MAX_KEY``
     characters, no control characters (a header has no line breaks, NUL or tabs in it)."""
     if key is None:

@@ -120,7 +120,46 @@ function followJob() {
   setTimeout(tick, 200);
 }
 
+// A running sweep's page: its counters and bar follow the platform; the page is drawn again
+// (table and chart from the server) when a point finishes and when the sweep does.
+function followSweep() {
+  const progress = document.getElementById("sweep-progress");
+  if (!progress || progress.dataset.finished === "yes") return;
+  const url = `/workbench/sweeps/${progress.dataset.sweep}/status`;
+  const finished = (s) => s.points_completed + s.points_failed + s.points_cancelled;
+  const seen = Number(progress.dataset.done);
+  const tick = async () => {
+    let status;
+    try {
+      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!answer.ok || answer.redirected) {
+        document.getElementById("sweep-state").textContent = "unknown (signed out?)";
+        return;
+      }
+      status = await answer.json();
+    } catch (exc) {
+      setTimeout(tick, 2000);
+      return;
+    }
+    const state = document.getElementById("sweep-state");
+    state.textContent = status.status;
+    state.className = "state " + status.status;
+    document.getElementById("points").textContent = `${status.points_completed}/${status.points}`;
+    document.getElementById("shards").textContent = `${status.shards_done}/${status.shards_total}`;
+    const bar = document.getElementById("bar");
+    bar.max = status.shards_total || 1;
+    bar.value = status.shards_done;
+    if (status.status !== "running" || finished(status) !== seen) {
+      window.location.reload();
+      return;
+    }
+    setTimeout(tick, 500);
+  };
+  setTimeout(tick, 200);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpRunner();
   followJob();
+  followSweep();
 });
