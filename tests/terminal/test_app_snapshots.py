@@ -97,6 +97,7 @@ def test_sweep_form(snap_compare, tmp_path) -> None:
         form = pilot.app.screen
         form.choose("basic-6d-s17-das-flat")
         await form.action_add_axis()
+        form.query_one("#rounds", Input).value = "200000"
         first, second = form.rows()
         first.query_one(".path", Input).value = "rules.decks"
         first.query_one(".values", Input).value = "2, 6"

@@ -7,7 +7,7 @@ no script, no style sheet, nothing fetched."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 
 from jost.contracts import Summary
@@ -38,6 +38,16 @@ def _scale(values: Iterable[float], pad: float = 0.08) -> tuple[float, float]:
     return low - pad * span, high + pad * span
 
 
+def _ev_scale(y: Callable[[float], float], low: float, high: float, digits: int) -> list[str]:
+    """An EV panel's zero line and its scale (the ends and 0%, as percentages)."""
+    return [
+        _line(_LEFT, y(0.0), WIDTH - _RIGHT, y(0.0), "zero"),
+        _text(_LEFT - 6, y(high) + 4, f"{high * 100:+.{digits}f}%", "end", "tick"),
+        _text(_LEFT - 6, y(low) + 4, f"{low * 100:+.{digits}f}%", "end", "tick"),
+        _text(_LEFT - 6, y(0.0) + 4, "0%", "end", "tick"),
+    ]
+
+
 def _ev_panel(bins: list[CountBand], xs: list[float], top: float) -> list[str]:
     low, high = _scale([b.ev - b.ev_stderr for b in bins] + [b.ev + b.ev_stderr for b in bins])
     low, high = min(low, 0.0), max(high, 0.0)
@@ -47,10 +57,7 @@ def _ev_panel(bins: list[CountBand], xs: list[float], top: float) -> list[str]:
 
     parts = [
         _text(_LEFT, top - 10, "EV per initial bet by true count (± 1 SE)", "start", "title"),
-        _line(_LEFT, y(0.0), WIDTH - _RIGHT, y(0.0), "zero"),
-        _text(_LEFT - 6, y(high) + 4, f"{high * 100:+.1f}%", "end", "tick"),
-        _text(_LEFT - 6, y(low) + 4, f"{low * 100:+.1f}%", "end", "tick"),
-        _text(_LEFT - 6, y(0.0) + 4, "0%", "end", "tick"),
+        *_ev_scale(y, low, high, 1),
     ]
     for b, x in zip(bins, xs, strict=True):
         parts.append(_line(x, y(b.ev + b.ev_stderr), x, y(b.ev - b.ev_stderr), "whisker"))
@@ -128,10 +135,7 @@ def sweep_chart(results: SweepResults) -> str | None:
     every = max(1, math.ceil(len(results.rows) / SWEEP_LABELS))
     parts = [
         _text(_LEFT, top - 10, "EV per initial bet by point (95% interval)", "start", "title"),
-        _line(_LEFT, y(0.0), WIDTH - _RIGHT, y(0.0), "zero"),
-        _text(_LEFT - 6, y(high) + 4, f"{high * 100:+.2f}%", "end", "tick"),
-        _text(_LEFT - 6, y(low) + 4, f"{low * 100:+.2f}%", "end", "tick"),
-        _text(_LEFT - 6, y(0.0) + 4, "0%", "end", "tick"),
+        *_ev_scale(y, low, high, 2),
     ]
     for row, lo, hi in zip(done, lows, highs, strict=True):
         x = _LEFT + step * (row.index + 0.5)

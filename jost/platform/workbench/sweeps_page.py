@@ -7,6 +7,7 @@ page refuses what the API refuses, with the same problem."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
@@ -18,15 +19,14 @@ from litestar.response import Redirect, Template
 from jost.contracts.sweeps import SweepSpec, SweepStatus
 from jost.platform.api import sweeps as sweeps_api
 from jost.platform.api.limits import check_depth
-from jost.platform.api.problems import Problem
 from jost.platform.api.services import Services, provide_services
 from jost.platform.api.sweeps import SweepReads, provide_sweep_reads
 from jost.platform.sweeps import results_csv
 from jost.platform.workbench import access
 from jost.platform.workbench.access import PREFIX, Viewer
 from jost.platform.workbench.charts import sweep_chart
-from jost.platform.workbench.pages import PAGE_SIZE, check_key, page
-from jost.platform.workbench.prefill import default_configs, prefill
+from jost.platform.workbench.pages import PAGE_SIZE, page, runner_page, runner_post
+from jost.platform.workbench.prefill import prefill
 
 EXAMPLE_AXES: dict[str, list[Any]] = {"rules.penetration": [0.65, 0.75, 0.85]}
 """The axis the sweep runner opens with."""
@@ -110,49 +110,15 @@ class SweepPages(Controller):
     async def run(
         self, request: Request[Any, Any, Any], viewer: Viewer, services: Services
     ) -> Template | Redirect:
-        form = await access.read_form(request)
-        text = str(form.get("spec") or "")
-        key = str(form.get("idempotency_key") or "") or None
-        profile = str(form.get("profile") or "")
-        try:
-            check_key(key)
+        async def submit(text: str, key: str | None) -> str:
             body = text.encode()
-            check_depth(body)
+            check_depth(body)  # inside a form the body's own brackets may be encoded
             spec = sweeps_api.read_spec(body)
             accepted, _ = await sweeps_api.submit(services, viewer.principal, spec, key)
-        except Problem as exc:
-            if exc.field == "Idempotency-Key":
-                key = uuid.uuid4().hex  # a key bound to another sweep is spent
-            return _runner_page(
-                viewer,
-                profile,
-                text,
-                key or uuid.uuid4().hex,
-                status_code=exc.status_code,
-                error=exc.detail,
-                field=exc.field,
-            )
-        return Redirect(f"{PREFIX}/sweeps/{accepted.sweep_id}/", status_code=303)
+            return f"{PREFIX}/sweeps/{accepted.sweep_id}/"
+
+        return await runner_post(request, "spec", submit, partial(_runner_page, viewer))
 
 
-def _runner_page(
-    viewer: Viewer,
-    profile: str,
-    text: str,
-    key: str,
-    status_code: int = 200,
-    error: str | None = None,
-    field: str | None = None,
-) -> Template:
-    return page(
-        "sweep_runner.html",
-        viewer,
-        status_code=status_code,
-        profiles=default_configs(),
-        profile=profile,
-        text=text,
-        key=key,
-        error=error,
-        field=field,
-        nav="sweeps",
-    )
+def _runner_page(viewer: Viewer, profile: str, text: str, key: str, **kw: Any) -> Template:
+    return runner_page("sweep_runner.html", viewer, profile, text, key, nav="sweeps", **kw)

@@ -1,9 +1,10 @@
-"""A new sweep: a simulation profile as the base (hydrated as the run screen hydrates it), a
-name, and axes, each a config path and its values written comma-separated as JSON (``0.7,
-0.8``, ``2, 6``, ``[[1,1],[2,4]], [[1,2],[2,8]]``; bare words such as ``late, none`` are
-read as strings). The points are counted and every point's config is checked as the platform
-checks it while the fields change, and a problem shows under the axis it belongs to; ``ctrl+r``
-submits it. A refusal from the platform naming an axis shows there too."""
+"""A new sweep: a simulation profile as the base (hydrated as the run screen hydrates it, its
+rounds and seed overridden if typed), a name, and axes, each a config path and its values
+written comma-separated as JSON (``0.7, 0.8``, ``2, 6``, ``[[1,1],[2,4]], [[1,2],[2,8]]``;
+bare words such as ``late, none`` are read as strings). The points are counted and every
+point's config is checked as the platform checks it while the fields change, a problem shown
+under the axis it belongs to; ``ctrl+r`` submits it. A refusal from the platform naming an
+axis shows there too."""
 
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 
 from jost.contracts import SimulationConfig
 from jost.contracts.sweeps import AXIS_PATH_PATTERN, SweepSpec
@@ -28,7 +28,8 @@ from jost.engine.sweep import expand
 from jost.profiles.hydrate import hydrate
 from jost.profiles.store import ProfileError
 from jost.terminal.client import PlatformClient, PlatformRefused, PlatformUnavailable
-from jost.terminal.screens.run import describe
+from jost.terminal.screens.run import describe, override
+from jost.terminal.widgets.simulations import SimulationList
 
 MAX_AXES = 6
 _WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+-]*$")
@@ -82,7 +83,7 @@ class AxisRow(Vertical):
     DEFAULT_CSS = """
     AxisRow { height: auto; }
     AxisRow Horizontal { height: 3; }
-    AxisRow .path { width: 22; }
+    AxisRow .path { width: 24; }
     AxisRow .values { width: 1fr; }
     AxisRow .problem { color: $error; height: auto; padding: 0 1; }
     """
@@ -130,7 +131,9 @@ class SweepFormScreen(Screen):
     DEFAULT_CSS = """
     SweepFormScreen #bases { width: 34; border-right: solid $primary; }
     SweepFormScreen #form { padding: 0 1; }
-    SweepFormScreen #name { margin: 0 0 1 0; }
+    SweepFormScreen #overrides { height: 3; margin: 0 0 1 0; }
+    SweepFormScreen #overrides Input { width: 1fr; }
+    SweepFormScreen #overrides Label { padding: 1 1 0 0; }
     SweepFormScreen #plan { height: auto; min-height: 2; margin: 1 0 0 0; }
     SweepFormScreen #plan.invalid { color: $error; }
     """
@@ -146,22 +149,22 @@ class SweepFormScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            yield OptionList(id="bases")
+            yield SimulationList(id="bases")
             with VerticalScroll(id="form"):
                 yield Input(placeholder="name of the sweep (optional)", id="name")
+                with Horizontal(id="overrides"):
+                    yield Label("rounds")
+                    yield Input(id="rounds", type="integer", placeholder="profile's")
+                    yield Label("seed")
+                    yield Input(id="seed", type="integer", placeholder="profile's")
                 yield AxisRow(id="axis-0")
                 yield Static("", id="plan")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "new sweep"
-        bases = self.query_one("#bases", OptionList)
-        entries = self.app.store.list("simulation")
-        bases.set_options(
-            Option(e.name if e.valid else f"[red]✗[/] {e.name}", id=e.name) for e in entries
-        )
-        if entries:
-            bases.highlighted = 0
+        bases = self.query_one("#bases", SimulationList)
+        bases.reload(self.app.store)
         bases.focus()
         self.check()
 
@@ -172,18 +175,18 @@ class SweepFormScreen(Screen):
         return [row for row in self.query(AxisRow) if row.query(".values")]
 
     def chosen(self) -> str | None:
-        option = self.query_one("#bases", OptionList).highlighted_option
-        return option.id if option is not None else None
+        return self.query_one("#bases", SimulationList).chosen
 
     def choose(self, name: str) -> None:
-        bases = self.query_one("#bases", OptionList)
-        bases.highlighted = bases.get_option_index(name)
+        self.query_one("#bases", SimulationList).choose(name)
 
     def base(self) -> SimulationConfig:
         name = self.chosen()
         if name is None:
             raise ProfileError("no simulation profile: make one on the profiles screen (F1)")
-        return hydrate(self.app.store, name)
+        rounds = override(self.query_one("#rounds", Input).value)
+        seed = override(self.query_one("#seed", Input).value)
+        return hydrate(self.app.store, name, rounds=rounds, seed=seed)
 
     def axes(self) -> dict[str, list[Any]]:
         """The axes written; ``AxisError`` (its row marked) for the first one that is not."""
