@@ -282,6 +282,28 @@ class _Intake:
         self.error: BaseException | None = None
 
 
+def record_submissions(cur: duckdb.DuckDBPyConnection, events: list[JobSubmitted]) -> set[str]:
+    """Insert jobs accepted into ``submissions`` (inside the caller's transaction); returns
+    the ids that were new (a job id recorded before keeps its first row)."""
+    return {
+        job_id
+        for (job_id,) in cur.execute(
+            "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
+            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+            "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING "
+            "RETURNING job_id",
+            [
+                [e.job_id for e in events],
+                [e.owner for e in events],
+                [e.idempotency_key for e in events],
+                [e.config.rounds for e in events],
+                [utc_naive(e.at) for e in events],
+                [encode(e).decode() for e in events],
+            ],
+        ).fetchall()
+    }
+
+
 def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
     """Record the batch's jobs in one transaction. The first of a job id (in the table, else
     in the batch) stands; every other caller of that id gets it back as ``first``. Never
@@ -292,24 +314,7 @@ def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            events = list(fresh.values())
-            inserted = {
-                job_id
-                for (job_id,) in cur.execute(
-                    "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
-                    "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
-                    "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING "
-                    "RETURNING job_id",
-                    [
-                        [e.job_id for e in events],
-                        [e.owner for e in events],
-                        [e.idempotency_key for e in events],
-                        [e.config.rounds for e in events],
-                        [utc_naive(e.at) for e in events],
-                        [encode(e).decode() for e in events],
-                    ],
-                ).fetchall()
-            }
+            inserted = record_submissions(cur, list(fresh.values()))
             taken = [job_id for job_id in fresh if job_id not in inserted]
             stored = dict(
                 cur.execute(

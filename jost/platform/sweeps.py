@@ -24,7 +24,7 @@ from jost.contracts.sweeps import (
     SweepSubmitted,
 )
 from jost.platform.lifecycle import TERMINAL
-from jost.platform.projection import Projection, utc_naive
+from jost.platform.projection import Projection, record_submissions, utc_naive
 
 _fact = msgspec.json.Decoder(SweepSubmitted)
 _summary = msgspec.json.Decoder(Summary)
@@ -56,19 +56,7 @@ def accept(
                 "SELECT event FROM sweep_intake WHERE sweep_id = ?", [fact.sweep_id]
             ).fetchone() or (None,)
             return _fact.decode(stored)
-        cur.execute(
-            "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
-            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
-            "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING",
-            [
-                [e.job_id for e in jobs],
-                [e.owner for e in jobs],
-                [e.idempotency_key for e in jobs],
-                [e.config.rounds for e in jobs],
-                [utc_naive(e.at) for e in jobs],
-                [_dumps(e) for e in jobs],
-            ],
-        )
+        record_submissions(cur, jobs)
         return None
 
     return projection.write(record)

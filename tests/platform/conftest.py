@@ -146,6 +146,15 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> obje
     raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
 
 
+def jost(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """The ``jost`` command as a user runs it, without the address, token or port this
+    shell may have set."""
+    env = {k: v for k, v in os.environ.items() if k not in ("JOST_TOKEN", "JOST_URL", "PORT")}
+    return subprocess.run(
+        [*JOST_COMMAND, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+    )
+
+
 @contextlib.contextmanager
 def local_platform(tmp_path: Path, workers: int = 2) -> Iterator[tuple[EmbeddedPlatform, Path]]:
     """The whole embedded platform, as ``jost run`` starts it; yields it and its log file."""

@@ -194,6 +194,8 @@ def test_compare_notices_a_difference(broker: EmbeddedBroker, tmp_path: Path):
         "events": False,
         "results": False,
         "tokens": True,
+        "sweeps": True,
+        "sweep_points": True,
     }
 
 

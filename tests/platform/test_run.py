@@ -4,28 +4,12 @@ HTTP and prints the same statistics ``jost simulate`` computes on this machine."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
-from conftest import REPO
+from conftest import jost
 from engine_configs import config
 
-from jost.platform.standalone import JOST_COMMAND
-
 STATISTICS = ("ev", "ev_stderr", "sd_per_round", "rounds")
-
-
-def jost(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("JOST_TOKEN", "PORT")}
-    return subprocess.run(
-        [*JOST_COMMAND, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        cwd=REPO,
-    )
 
 
 def test_run_prints_the_same_statistics_as_simulate(tmp_path: Path):

@@ -128,6 +128,11 @@ def test_schema_documents_problems_and_the_token(api: ApiServer) -> None:
         "GET /api/tokens": [200, 401, 403],
         "DELETE /api/tokens/{name}": [200, 400, 401, 403, 404, 503],
         "POST /api/tokens/{name}/revoke": [200, 400, 401, 403, 404, 413, 503],
+        "POST /api/sweeps": [200, 202, 400, 401, 409, 413, 503],
+        "GET /api/sweeps": [200, 400, 401],
+        "GET /api/sweeps/{sweep_id}": [200, 400, 401, 404],
+        "GET /api/sweeps/{sweep_id}/results": [200, 400, 401, 404],
+        "POST /api/sweeps/{sweep_id}/cancel": [202, 400, 401, 404, 409, 413, 503],
     }
     # The page reads offline: plain HTML, nothing loaded from elsewhere, a link to the JSON.
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

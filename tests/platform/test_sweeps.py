@@ -20,7 +20,7 @@ import duckdb
 import httpx
 import msgspec
 import pytest
-from conftest import ADMIN_TOKEN, OTHER_TOKEN, REPO, USER_TOKEN, ApiServer, wait_for
+from conftest import ADMIN_TOKEN, OTHER_TOKEN, REPO, USER_TOKEN, ApiServer, jost, wait_for
 from up import Up, wait_gone
 
 from jost.contracts.sweeps import SweepResults, SweepSpec
@@ -305,17 +305,6 @@ def test_up_killed_mid_sweep_and_started_again_completes_the_same_table(tmp_path
     assert_same_table(results, local_rows(body))
 
 
-def jost(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*JOST_COMMAND, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={k: v for k, v in os.environ.items() if k not in ("JOST_URL", "JOST_TOKEN")},
-    )
-
-
 def test_the_cli_submits_follows_and_prints_a_sweep(api: ApiServer, start_worker, tmp_path):
     body = sweep_body()
     sweep_file = tmp_path / "sweep.json"
@@ -344,7 +333,7 @@ def test_the_cli_submits_follows_and_prints_a_sweep(api: ApiServer, start_worker
     start_worker()
     start_worker()
     csv_file = tmp_path / "table.csv"
-    out = jost("sweep", "--watch", sweep_id, *target, "--json", "--csv", str(csv_file))
+    out = jost("sweep", "--watch", sweep_id, *target, "--json", "--csv", str(csv_file), timeout=120)
     assert out.returncode == 0, out.stderr
     printed = msgspec.json.decode(out.stdout, type=SweepResults)
     with api.client() as c:
@@ -357,7 +346,7 @@ def test_the_cli_submits_follows_and_prints_a_sweep(api: ApiServer, start_worker
         )
 
     # The same file and key again: the same sweep, its table printed.
-    out = jost("sweep", str(sweep_file), *target, "--idempotency-key", "cli")
+    out = jost("sweep", str(sweep_file), *target, "--idempotency-key", "cli", timeout=120)
     assert out.returncode == 0, out.stderr
     assert sweep_id in out.stderr
     assert "rules.penetration" in out.stdout and "SCORE" in out.stdout
@@ -365,17 +354,17 @@ def test_the_cli_submits_follows_and_prints_a_sweep(api: ApiServer, start_worker
     assert f"{first.ev * 100:+.3f}" in out.stdout
     assert len(out.stdout.splitlines()) >= 20
 
-    out = jost("sweep", str(sweep_file), *target, "--no-wait")
+    out = jost("sweep", str(sweep_file), *target, "--no-wait", timeout=120)
     assert out.returncode == 0 and out.stdout.strip() != sweep_id  # no key: a new sweep
 
     # A bad file names the field (exit 2, nothing submitted); no platform: exit 1.
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**body, "axes": {"rules.decks": [2, 9]}}))
-    out = jost("sweep", str(bad), *target)
+    out = jost("sweep", str(bad), *target, timeout=120)
     assert out.returncode == 2
     assert '$.axes["rules.decks"][1]' in out.stderr
     bad.write_text(json.dumps({**body, "axes": {"rules.decks": "6"}}))
-    out = jost("sweep", str(bad), *target)
+    out = jost("sweep", str(bad), *target, timeout=120)
     assert out.returncode == 2 and "$.axes" in out.stderr
-    out = jost("sweep", str(sweep_file), "--url", "http://127.0.0.1:9", "--token", "t")
+    out = jost("sweep", str(sweep_file), "--url", "http://127.0.0.1:9", "--token", "t", timeout=120)
     assert out.returncode == 1 and "no platform answers" in out.stderr

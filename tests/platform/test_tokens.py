@@ -22,7 +22,7 @@ from jost.cli.platform import JOST_COMMAND
 from jost.contracts import TokenIssued, TokenRevoked
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.events import encode, event_id, now
-from jost.platform.projection import Projection, Record
+from jost.platform.projection import TABLES, Projection, Record
 from jost.platform.replay import compare, replay_from_archive, replay_from_log
 from jost.platform.settings import Token, Topics, key_digest
 from jost.platform.tokens import Principal, TokenRegistry, new_key
@@ -181,9 +181,7 @@ def test_a_token_issued_works_at_once_and_once_revoked_is_refused_everywhere(
         ),
     ):
         source(rebuilt)
-        assert compare(api.db_path, rebuilt) == dict.fromkeys(
-            ("jobs", "shards", "events", "results", "tokens"), True
-        )
+        assert compare(api.db_path, rebuilt) == dict.fromkeys(TABLES, True)
         assert _tokens(rebuilt) == _tokens(api.db_path)
         assert [(n, r is None) for n, _, _, _, r in _tokens(rebuilt)] == [
             ("alice", False),

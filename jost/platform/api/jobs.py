@@ -17,6 +17,11 @@ from jost.platform.api.problems import Problem
 from jost.platform.api.reads import Reads, provide_reads
 from jost.platform.api.services import Services, provide_services
 
+IdempotencyKey = Annotated[
+    str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
+]
+"""The optional header of a submit: the same key (per token) names the same submission."""
+
 
 def header_text(value: str | None) -> str | None:
     """A header as the client wrote it: HTTP headers arrive as bytes, which the server hands
@@ -50,9 +55,7 @@ class JobsController(Controller):
         request: Request,
         principal: Principal,
         services: Services,
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> SubmitAccepted:
         """The body is a SimulationConfig (see the schema of JobSubmitted.config); it is
         decoded strictly (unknown fields and wrong types are refused) and checked as the CLI

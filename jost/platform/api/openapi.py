@@ -33,6 +33,7 @@ from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
 from jost.contracts import PAIR_CODES, PLAY_CODES, SURRENDER_CODES, UPCARDS, Chart, SurrenderChart
+from jost.contracts.sweeps import AXIS_PATH_PATTERN
 from jost.platform.api.auth import ADMIN_ONLY, needs_token
 from jost.platform.api.problems import PROBLEM_JSON, ProblemDetails
 
@@ -113,12 +114,37 @@ class SweepSubmitOperation(Operation):
             required=True,
             description="A sweep: `base` (a SimulationConfig), `axes` (a config field's "
             'dotted path -> its values, e.g. `{"rules.decks": [2, 6]}`) and `name`.',
-            content={
-                "application/json": OpenAPIMediaType(
-                    schema=Reference(ref="#/components/schemas/SweepSpec")
-                )
-            },
+            content={"application/json": OpenAPIMediaType(schema=_sweep_spec())},
         )
+
+
+@dataclass
+class SweepResultsOperation(Operation):
+    """``GET /api/sweeps/{id}/results/`` answers JSON, or CSV with ``?format=csv``."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["text/csv"] = OpenAPIMediaType(schema=Schema(type="string"))
+
+
+def _sweep_spec() -> Schema:
+    """SweepSpec, with its base as the SimulationConfig the schema already holds."""
+    return Schema(
+        type="object",
+        required=["axes"],
+        properties={
+            "base": Reference(ref="#/components/schemas/SimulationConfig"),
+            "axes": Schema(
+                type="object",
+                min_properties=1,
+                property_names=Schema(type="string", pattern=AXIS_PATH_PATTERN),
+                additional_properties=Schema(type="array", min_items=1, items=Schema()),
+            ),
+            "name": Schema(type="string", max_length=200),
+        },
+        additional_properties=False,
+    )
 
 
 # -- Error responses, the token scheme and the offline page -------------------------------------

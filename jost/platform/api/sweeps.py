@@ -12,6 +12,7 @@ from confluent_kafka import KafkaException
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from jost.contracts import JobSubmitted
@@ -30,8 +31,8 @@ from jost.engine.validate import shard_count
 from jost.platform import sweeps
 from jost.platform.api import intake
 from jost.platform.api.auth import Principal, principal_dependency
-from jost.platform.api.jobs import header_text
-from jost.platform.api.openapi import SweepSubmitOperation
+from jost.platform.api.jobs import IdempotencyKey, header_text
+from jost.platform.api.openapi import SweepResultsOperation, SweepSubmitOperation
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.services import Services, provide_services
 from jost.platform.events import event_id, job_id_for_key, new_job_id, now
@@ -235,15 +236,18 @@ class SweepsController(Controller):
         status_code=202,
         summary="Submit a sweep: a base config and axes, run as one sweep of jobs",
         operation_class=SweepSubmitOperation,
+        responses={
+            200: ResponseSpec(
+                SweepAccepted, description="Accepted before under this Idempotency-Key"
+            )
+        },
     )
     async def submit(
         self,
         request: Request,
         principal: Principal,
         services: Services,
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[SweepAccepted]:
         """The body is a SweepSpec: its points are the cartesian product of the axes (last
         axis fastest), each the base config with the axes' fields set, decoded strictly and
@@ -270,7 +274,7 @@ class SweepsController(Controller):
     def status(self, sweep_id: str, principal: Principal, sweep_reads: SweepReads) -> SweepStatus:
         return sweep_reads.status(principal, sweep_id)
 
-    @get("/{sweep_id:str}/results/", sync_to_thread=True)
+    @get("/{sweep_id:str}/results/", sync_to_thread=True, operation_class=SweepResultsOperation)
     def results(
         self,
         sweep_id: str,
@@ -279,7 +283,7 @@ class SweepsController(Controller):
         format: Annotated[
             str, Parameter(pattern="^(json|csv)$", description="json (default) or csv")
         ] = "json",
-    ) -> Response[SweepResults | str]:
+    ) -> Response[SweepResults]:
         """One row per point, in point order; a point's figures are null until it completed.
         `?format=csv`: the same table as text/csv."""
         results = sweep_reads.results(principal, sweep_id)
