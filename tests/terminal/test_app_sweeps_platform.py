@@ -2,7 +2,8 @@
 granian subprocess, one ``jost worker``), driven by keys at 80x24: F4, n, a base profile at
 20,000 rounds, two deck counts and the shard size as axes, submitted; the one progress bar
 fills, the table on screen is the platform's table, the CSV exported is the platform's CSV;
-back to the list, the sweep is there and opens again.
+back to the list, the sweep is there and opens again; a long sweep submitted elsewhere is
+listed, opened and cancelled with ``x``.
 
 Screenshots: ``TMP/screens/*.svg``, copied to ``tests/terminal/artifacts/`` (gitignored)."""
 
@@ -16,12 +17,20 @@ from app_driver import make_app, record_notifications, shoot, wait_until
 from conftest import platform_fixtures
 from textual.widgets import DataTable, Input, ProgressBar
 
+from jost.contracts import SimulationConfig
 from jost.contracts.sweeps import SweepResults
+from jost.profiles.hydrate import hydrate
 from jost.terminal.screens.sweep_form import SweepFormScreen
 from jost.terminal.screens.sweeps import SweepScreen, SweepsScreen, row_cells
 from jost.terminal.sync import sync_defaults
 
 USER_TOKEN = platform_fixtures.USER_TOKEN
+
+
+def long_base(app) -> SimulationConfig:
+    """The default game at 2,000 shards a point: no worker finishes it in a test."""
+    config = hydrate(app.store, "basic-6d-s17-das-flat")
+    return msgspec.structs.replace(config, rounds=1_000_000_000, shard_rounds=500_000)
 
 
 async def type_into(pilot, widget: Input, text: str) -> None:
@@ -94,6 +103,31 @@ def test_a_sweep_submitted_followed_exported_and_reopened(
             reopened = app.screen
             await wait_until(pilot, lambda: reopened.results is not None, 20, "its table")
             again = reopened.query_one("#points", DataTable).row_count
+
+            # a sweep submitted elsewhere, too long to finish: listed, opened, cancelled by x
+            big = {
+                "name": "long",
+                "base": msgspec.to_builtins(long_base(app)),
+                "axes": {"rules.decks": [2, 6]},
+            }
+            with api.client(USER_TOKEN) as http:
+                long_id = http.post("/api/sweeps/", json=big).json()["sweep_id"]
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, SweepsScreen), 5, "list")
+            await pilot.press("r")
+            await wait_until(pilot, lambda: long_id in listing.sweeps, 20, "the long sweep")
+            await pilot.press("home", "enter")  # newest first
+            await wait_until(pilot, lambda: isinstance(app.screen, SweepScreen), 5, "opened")
+            running = app.screen
+            assert running.sweep_id == long_id
+            await pilot.press("x")
+            await wait_until(
+                pilot,
+                lambda: running.status is not None and running.status.status == "cancelled",
+                30,
+                "the sweep cancelled",
+            )
+            cancelled = running.status
             return {
                 "sweep_id": sweep_id,
                 "shown": shown,
@@ -102,6 +136,7 @@ def test_a_sweep_submitted_followed_exported_and_reopened(
                 "seen": seen,
                 "listed": listing.sweeps[sweep_id],
                 "again": again,
+                "cancelled": cancelled,
             }
 
     out = asyncio.run(scenario())
@@ -121,3 +156,5 @@ def test_a_sweep_submitted_followed_exported_and_reopened(
     assert "the sweep is completed already" in out["seen"]
     assert out["listed"].name == "decks" and out["listed"].points_completed == 2
     assert out["again"] == 2
+    assert out["cancelled"].points_cancelled == 2
+    assert "sweep " + out["cancelled"].sweep_id[:8] + " cancelled" in out["seen"]
