@@ -92,7 +92,8 @@ def test_the_form_checks_each_axis_where_it_is_typed(tmp_path: Path) -> None:
 
             await type_into(pilot, path, "rules.deck")
             said = problem(row)
-            assert said == "✗ value 1 (2): Object contains unknown field `deck` - at $.rules", said
+            assert said == "✗ Object contains unknown field `deck` - at $.rules", said
+            assert invalid(row) == {"path"}
 
             await type_into(pilot, path, "rules.decks")
             await pilot.press("ctrl+n")

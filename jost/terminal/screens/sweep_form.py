@@ -227,13 +227,16 @@ class SweepFormScreen(Screen):
         path, index = axis_of_field(field)
         row = next((r for r in self.rows() if path and r.path == path), None)
         if row is not None:
-            if index is not None:
+            # msgspec's words for a path that names no field, the engine's for one that
+            # goes through a value
+            part = "path" if "unknown field" in message or "names no field" in message else ""
+            if index is not None and not part:
                 try:
                     value = parse_values(row.values_text)[index]
                     message = f"value {index + 1} ({json.dumps(value)}): {message}"
                 except (AxisError, IndexError):
                     pass
-            row.say(message)
+            row.say(message, part or "values")
             plan.update("✗ fix the axis marked above")
         else:
             plan.update(f"✗ {message}" + (f" - at {field}" if field else ""))

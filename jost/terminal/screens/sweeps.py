@@ -36,6 +36,8 @@ from jost.terminal.widgets.charts import Chart, show_sweep_ev
 
 POLL_SECONDS = 0.5
 """How often a running sweep's status and table are asked for."""
+TABLE_SECONDS = 2.0
+"""How often the table is asked for while no point finishes (its rows' status changes)."""
 RETRY_SECONDS = 2.0
 """The wait before asking again a platform that did not answer."""
 FIGURES = ("status", "EV", "95% interval", "win/100", "SD/100", "SCORE", "N0", "RoR")
@@ -118,6 +120,8 @@ class SweepScreen(Screen):
         self.results = results
         self.exported: str | None = None
         """The file of the last export (shown on the screen)."""
+        self._shown: dict[int, tuple[str, ...]] = {}
+        """Each point's cells as the table shows them: only a changed cell is redrawn."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -167,14 +171,18 @@ class SweepScreen(Screen):
             table.clear(columns=True)
             for name in columns:
                 table.add_column(name, key=name)
+            self._shown.clear()
         for row in results.rows:
             cells = row_cells(row)
             key = str(row.index)
-            if key in table.rows:
-                for name, value in zip(columns, cells, strict=True):
-                    table.update_cell(key, name, value)
-            else:
+            before = self._shown.get(row.index)
+            if before is None:
                 table.add_row(*cells, key=key)
+            elif before != cells:
+                for name, old, new in zip(columns, before, cells, strict=True):
+                    if old != new:
+                        table.update_cell(key, name, new)
+            self._shown[row.index] = cells
 
     def say(self, text: str) -> None:
         said = self.query_one("#said", Static)
@@ -187,11 +195,21 @@ class SweepScreen(Screen):
         goes); a platform that does not answer is asked again, said once."""
         worker = get_current_worker()
         missed = False
+        finished, fetched = -1, 0.0
         with PlatformClient(self.app.url, self.app.token) as client:
             while not worker.is_cancelled:
                 try:
                     status = client.sweep_status(self.sweep_id)
-                    results = client.sweep_results(self.sweep_id)
+                    results = None
+                    done = status.points_completed + status.points_failed + status.points_cancelled
+                    # the table (a row per point: large) when a point finished, else now and then
+                    if (
+                        done != finished
+                        or status.status != "running"
+                        or (time.monotonic() - fetched >= TABLE_SECONDS)
+                    ):
+                        results = client.sweep_results(self.sweep_id)
+                        finished, fetched = done, time.monotonic()
                 except PlatformUnavailable as exc:
                     if not missed:
                         self.notify(f"{exc}; asking again", severity="warning")
@@ -268,7 +286,7 @@ class SweepsScreen(Screen):
     SweepsScreen #sweeps { height: 1fr; }
     SweepsScreen #note { padding: 1 2; color: $text-muted; height: auto; }
     """
-    COLUMNS = ("sweep", "name", "status", "points", "shards", "submitted")
+    COLUMNS = ("sweep", "name", "status", "points", "shards", "submitted (UTC)")
 
     def __init__(self) -> None:
         super().__init__()
