@@ -105,6 +105,22 @@ def test_the_form_checks_each_axis_where_it_is_typed(tmp_path: Path) -> None:
             assert plan.startswith("6 points (2 x 3), each:"), plan
             assert form.points == 6
 
+            # more than INLINE_POINTS points: checked by a worker, its answer shown when it comes
+            pens = ", ".join(f"{0.5 + 0.01 * i:.2f}" for i in range(30))
+            values.value = "1, 2, 3, 4, 5, 6, 7, 8"
+            second.query_one(".values", Input).value = pens + ", 1.5"
+            await wait_until(
+                pilot, lambda: problem(second).startswith("✗ value 31 (1.5): "), 10, "refusal"
+            )
+            second.query_one(".values", Input).value = pens
+            await wait_until(pilot, lambda: not form.problem, 10, "the check")
+            plan = str(form.query_one("#plan", Static).render())
+            assert plan.startswith("240 points (8 x 30), each:"), plan
+            values.value = "2, 6"
+            second.query_one(".values", Input).value = "0.7, 0.8, 0.9"
+            await pilot.pause()
+            assert form.points == 6 and not form.problem
+
             await pilot.press("ctrl+r")  # no platform address: said, nothing sent
             await pilot.pause()
             assert seen[-1].startswith("sweeps run on the platform"), seen

@@ -22,9 +22,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 
 from jost.contracts import SimulationConfig
-from jost.contracts.sweeps import AXIS_PATH_PATTERN, SweepSpec
+from jost.contracts.sweeps import AXIS_PATH_PATTERN, MAX_SWEEP_POINTS, SweepSpec
 from jost.engine.errors import ConfigRejected
-from jost.engine.sweep import expand
+from jost.engine.sweep import expand, point_count
 from jost.profiles.hydrate import hydrate
 from jost.profiles.store import ProfileError
 from jost.terminal.client import PlatformClient, PlatformRefused, PlatformUnavailable
@@ -32,6 +32,8 @@ from jost.terminal.screens.run import describe, override
 from jost.terminal.widgets.simulations import SimulationList
 
 MAX_AXES = 6
+INLINE_POINTS = 200
+"""The most points checked on the UI thread as a key changes the form (more: a worker)."""
 _WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+-]*$")
 _AXIS_FIELD = re.compile(r'^\$\.axes\[("(?:[^"\\]|\\.)*")\](?:\[(\d+)\])?')
 
@@ -143,6 +145,8 @@ class SweepFormScreen(Screen):
         self.problem = ""
         """Why the sweep shown cannot be submitted (empty when it can)."""
         self.points = 0
+        self._generation = 0
+        """Counts the checks started: a worker's answer to an older one is dropped."""
         self._key: tuple[bytes, str] | None = None
         """The last spec sent and its Idempotency-Key: sent again, the same key."""
 
@@ -244,12 +248,25 @@ class SweepFormScreen(Screen):
 
     @on(OptionList.OptionHighlighted, "#bases")
     @on(Input.Changed)
-    def check(self) -> SweepSpec | None:
-        """The sweep as written, every point checked; None (the problem shown) if not."""
+    def _changed(self) -> None:
+        self.check(inline=False)
+
+    def check(self, inline: bool = True) -> SweepSpec | None:
+        """The sweep as written, every point checked; None (the problem shown) if not. A
+        sweep of more than ``INLINE_POINTS`` points changed by a key is checked by a worker
+        (``inline=False``; 1,000 points take about 0.4 s): the keys never wait for it."""
         plan = self.query_one("#plan", Static)
+        self._generation += 1
         try:
             spec = self.spec()
-            self.points = len(expand(spec))
+            self.points = point_count(spec)
+            if not inline and INLINE_POINTS < self.points <= MAX_SWEEP_POINTS:
+                self.problem = f"{self.points:,} points are being checked"
+                plan.remove_class("invalid")
+                plan.update(f"{self.points:,} points: checking each…")
+                self._check_apart(spec, self._generation)
+                return None
+            expand(spec)
         except AxisError as exc:
             self.problem = str(exc)
             plan.update("✗ fix the axis marked above" if self.rows() else f"✗ {exc}")
@@ -263,7 +280,11 @@ class SweepFormScreen(Screen):
             plan.update(f"✗ {exc}")
             plan.add_class("invalid")
             return None
+        return self._valid(spec)
+
+    def _valid(self, spec: SweepSpec) -> SweepSpec:
         self.problem = ""
+        plan = self.query_one("#plan", Static)
         plan.remove_class("invalid")
         plan.update(
             f"{self.points:,} point{'s' if self.points != 1 else ''} "
@@ -271,6 +292,25 @@ class SweepFormScreen(Screen):
             f"{describe(spec.base)}\nplatform: {self.app.url or 'none (jost login)'}"
         )
         return spec
+
+    @work(thread=True, exclusive=True, group="sweep-check")
+    def _check_apart(self, spec: SweepSpec, generation: int) -> None:
+        try:
+            expand(spec)
+            refused = None
+        except ConfigRejected as exc:
+            refused = exc
+        self.app.call_from_thread(self._checked_apart, spec, generation, refused)
+
+    def _checked_apart(
+        self, spec: SweepSpec, generation: int, refused: ConfigRejected | None
+    ) -> None:
+        if generation != self._generation:
+            return  # the form changed meanwhile: a newer check speaks
+        if refused is not None:
+            self.show_problem(refused.field, refused.reason)
+        else:
+            self._valid(spec)
 
     # -- actions -------------------------------------------------------------------------
 
