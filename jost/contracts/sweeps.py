@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
 from msgspec import Meta
 
 from jost.contracts.base import Inbound, Record
@@ -108,6 +109,23 @@ class SweepRow(Record, kw_only=True):
     score: float | None = None
     n0: float | None = None
     ror: float | None = None
+
+
+def value_text(value: Any) -> str:
+    """An axis value as a table cell or a chart's tick shows it: a number or a word as it is,
+    anything else (a ramp, a list) as compact JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return msgspec.json.encode(value).decode()
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return msgspec.json.encode(value).decode()
+
+
+def point_label(values: dict[str, Any]) -> str:
+    """A point named by its axes' values, in axis order: ``0.75/6``."""
+    return "/".join(value_text(v) for v in values.values())
 
 
 class SweepResults(Record, kw_only=True):

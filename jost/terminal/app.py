@@ -2,9 +2,11 @@
 
 Five screens, each a key away wherever the focus is: F1 profiles (browse, edit, copy), F2 run
 (pick a simulation, override rounds and seed, submit, or run here), F3 jobs (this terminal's
-jobs with live progress), and a job's results (summary table, charts, export), opened from
-the jobs list or when a run finishes; and F6 indices (a counting simulation's index plays
-generated on the platform, saved into its strategy). The keys of the screen shown are in the footer.
+jobs with live progress), F4 sweeps (the platform's sweeps; a new one is a base profile and
+axes; one sweep's progress, table, chart and CSV); a job's results (summary table, charts,
+export), opened from the jobs list or when a run finishes; and F6 indices (a counting
+simulation's index plays generated on the platform, saved into its strategy). The keys of the
+screen shown are in the footer.
 
 Work that takes time (syncing defaults, a local run, submitting and following a platform
 job) runs in thread workers owned by the app, so it never blocks the keyboard and goes on
@@ -29,6 +31,7 @@ from textual.signal import Signal
 from textual.worker import get_current_worker
 
 from jost.contracts import SimulationConfig
+from jost.contracts.sweeps import SweepSpec
 from jost.profiles.install import SyncReport
 from jost.profiles.store import ProfileStore
 from jost.terminal.client import PlatformClient, PlatformRefused, PlatformUnavailable
@@ -40,6 +43,7 @@ from jost.terminal.screens.jobs import JobsScreen
 from jost.terminal.screens.profiles import ProfilesScreen
 from jost.terminal.screens.results import ResultsScreen
 from jost.terminal.screens.run import RunScreen
+from jost.terminal.screens.sweeps import SweepScreen, SweepsScreen
 from jost.terminal.sync import sync_defaults
 from jost.terminal.tracked import TrackedJob
 
@@ -96,18 +100,21 @@ class JostApp(App):
         Binding("f1", "switch_mode('profiles')", "Profiles", priority=True),
         Binding("f2", "switch_mode('run')", "Run", priority=True),
         Binding("f3", "switch_mode('jobs')", "Jobs", priority=True),
-        # Not in the footer: at 80 columns the profiles screen's keys fill it (F6 is named in
-        # the README and the indices screen shows its own keys).
-        Binding("f6", "switch_mode('indices')", "Indices", priority=True, show=False),
+        Binding("f4", "switch_mode('sweeps')", "Sweeps", priority=True),
+        Binding("f6", "switch_mode('indices')", "Indices", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
         "profiles": ProfilesScreen,
         "run": RunScreen,
         "jobs": JobsScreen,
+        "sweeps": SweepsScreen,
         "indices": IndicesScreen,
     }
     DEFAULT_MODE = "profiles"
+    # The footers are compact (F1-F4 and a screen's keys fit in 80 columns); a group's label
+    # keeps a space before the next key.
+    CSS = "Footer.-compact FooterLabel { margin: 0 1 0 0; }"
 
     def __init__(
         self,
@@ -410,6 +417,11 @@ class JostApp(App):
                 f"job {job.label} is {job.status}" + (f": {job.error}" if job.error else ""),
                 severity="warning",
             )
+
+    def sweep_submitted(self, sweep_id: str, spec: SweepSpec) -> None:
+        """A sweep was accepted: its screen replaces the form, following it."""
+        self.pop_screen()
+        self.push_screen(SweepScreen(sweep_id, spec.name))
 
     # -- quitting ------------------------------------------------------------------------------
 

@@ -12,12 +12,14 @@ import shutil
 import socket
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import TextArea, Tree
 from textual.widgets._footer import FooterKey, FooterLabel
 
+from jost.contracts.sweeps import SweepResults, SweepRow, SweepStatus
 from jost.profiles.hydrate import hydrate
 from jost.profiles.store import ProfileStore
 from jost.terminal.app import JostApp
@@ -162,3 +164,53 @@ async def set_value(pilot: Pilot, key: str, literal: str) -> None:
 
 def on_disk(store: ProfileStore, kind: str, name: str) -> dict:
     return json.loads(store.path(kind, name).read_bytes())
+
+
+def fixed_sweep() -> tuple[SweepStatus, SweepResults]:
+    """A sweep of 2 penetrations x 2 deck counts, three points completed and one running,
+    with fixed figures (for snapshots: no platform, no clock)."""
+    axes = {"rules.penetration": [0.7, 0.8], "rules.decks": [2, 6]}
+    rows = []
+    for index, (pen, decks) in enumerate((p, d) for p in axes["rules.penetration"] for d in [2, 6]):
+        values = {"rules.penetration": pen, "rules.decks": decks}
+        if index == 3:
+            rows.append(
+                SweepRow(index=index, job_id=f"job-{index}", values=values, status="running")
+            )
+            continue
+        ev = -0.004 + 0.002 * index
+        rows.append(
+            SweepRow(
+                index=index,
+                job_id=f"job-{index}",
+                values=values,
+                status="completed",
+                rounds=100_000,
+                ev=ev,
+                ev_stderr=0.003,
+                ev_ci95_low=ev - 0.00588,
+                ev_ci95_high=ev + 0.00588,
+                win_per_100=ev * 100,
+                sd_per_100=115.0 + index,
+                score=0.25 * index,
+                n0=40_000.0,
+                ror=0.05,
+            )
+        )
+    status = SweepStatus(
+        sweep_id="3f9c2d4e-sweep",
+        name="penetration by decks",
+        status="running",
+        axes=axes,
+        points=4,
+        points_completed=3,
+        points_failed=0,
+        points_cancelled=0,
+        shards_done=9,
+        shards_total=12,
+        rounds=400_000,
+        submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    return status, SweepResults(
+        sweep_id=status.sweep_id, status="running", axes=list(axes), rows=rows
+    )

@@ -12,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_driver import finished_job, go_to_profile, make_app
+from app_driver import finished_job, fixed_sweep, go_to_profile, make_app
+from textual.widgets import Input
 
 from jost.terminal.screens.results import ResultsScreen
+from jost.terminal.screens.sweeps import SweepScreen
 from jost.terminal.sync import sync_defaults
 from jost.terminal.tracked import TrackedJob
 
@@ -71,3 +73,36 @@ def test_results_screen_large(snap_compare, tmp_path, finished) -> None:
 
     app = offline_app(tmp_path, finished)
     assert snap_compare(app, terminal_size=(120, 40), run_before=open_results)
+
+
+@pytest.mark.parametrize("tab", ["1", "2"])
+def test_sweep_screen(snap_compare, tmp_path, tab) -> None:
+    """A sweep's table and chart, from fixed data (three points done, one running)."""
+    status, results = fixed_sweep()
+
+    async def open_sweep(pilot) -> None:
+        await pilot.app.push_screen(SweepScreen(status.sweep_id, status.name, status, results))
+
+    assert snap_compare(offline_app(tmp_path), press=[tab], run_before=open_sweep)
+
+
+def test_sweep_form(snap_compare, tmp_path) -> None:
+    """A new sweep with two axes, its points counted, one axis refused where it is typed."""
+
+    async def fill(pilot) -> None:
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = pilot.app.screen
+        form.choose("basic-6d-s17-das-flat")
+        await form.action_add_axis()
+        form.query_one("#rounds", Input).value = "200000"
+        first, second = form.rows()
+        first.query_one(".path", Input).value = "rules.decks"
+        first.query_one(".values", Input).value = "2, 6"
+        second.query_one(".path", Input).value = "rules.penetration"
+        second.query_one(".values", Input).value = "0.7, 0.8, 1.5"
+        await pilot.pause()
+
+    assert snap_compare(offline_app(tmp_path), run_before=fill)

@@ -1,14 +1,17 @@
-"""The job page's chart, drawn on the server as SVG: EV (with one standard error either
-side) and frequency by true count, in the bands the terminal shows (``count_bands``: the counts
--5..+9 one by one, the rest gathered into the two ends). Plain SVG elements and attributes:
+"""The charts of the job and sweep pages, drawn on the server as SVG: a job's EV (with one
+standard error either side) and frequency by true count, in the bands the terminal shows
+(``count_bands``: the counts -5..+9 one by one, the rest gathered into the two ends); a
+sweep's EV by point with its 95% interval. Plain SVG elements and attributes:
 no script, no style sheet, nothing fetched."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from html import escape
 
 from jost.contracts import Summary
+from jost.contracts.sweeps import SweepResults, point_label
 from jost.engine.bands import CountBand, count_bands
 
 WIDTH = 720
@@ -35,6 +38,16 @@ def _scale(values: Iterable[float], pad: float = 0.08) -> tuple[float, float]:
     return low - pad * span, high + pad * span
 
 
+def _ev_scale(y: Callable[[float], float], low: float, high: float, digits: int) -> list[str]:
+    """An EV panel's zero line and its scale (the ends and 0%, as percentages)."""
+    return [
+        _line(_LEFT, y(0.0), WIDTH - _RIGHT, y(0.0), "zero"),
+        _text(_LEFT - 6, y(high) + 4, f"{high * 100:+.{digits}f}%", "end", "tick"),
+        _text(_LEFT - 6, y(low) + 4, f"{low * 100:+.{digits}f}%", "end", "tick"),
+        _text(_LEFT - 6, y(0.0) + 4, "0%", "end", "tick"),
+    ]
+
+
 def _ev_panel(bins: list[CountBand], xs: list[float], top: float) -> list[str]:
     low, high = _scale([b.ev - b.ev_stderr for b in bins] + [b.ev + b.ev_stderr for b in bins])
     low, high = min(low, 0.0), max(high, 0.0)
@@ -44,10 +57,7 @@ def _ev_panel(bins: list[CountBand], xs: list[float], top: float) -> list[str]:
 
     parts = [
         _text(_LEFT, top - 10, "EV per initial bet by true count (± 1 SE)", "start", "title"),
-        _line(_LEFT, y(0.0), WIDTH - _RIGHT, y(0.0), "zero"),
-        _text(_LEFT - 6, y(high) + 4, f"{high * 100:+.1f}%", "end", "tick"),
-        _text(_LEFT - 6, y(low) + 4, f"{low * 100:+.1f}%", "end", "tick"),
-        _text(_LEFT - 6, y(0.0) + 4, "0%", "end", "tick"),
+        *_ev_scale(y, low, high, 1),
     ]
     for b, x in zip(bins, xs, strict=True):
         parts.append(_line(x, y(b.ev + b.ev_stderr), x, y(b.ev - b.ev_stderr), "whisker"))
@@ -96,4 +106,57 @@ def count_chart(summary: Summary) -> str | None:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" class="count-chart" '
         'aria-label="EV and frequency by true count">' + "".join(body) + "</svg>"
+    )
+
+
+SWEEP_PANEL = 220
+_SWEEP_BOTTOM = 84
+"""Room under the sweep chart for the points' values (written slanted) and the axes."""
+SWEEP_LABELS = 24
+"""The most points whose values are written under the sweep chart (every n-th beyond)."""
+
+
+def sweep_chart(results: SweepResults) -> str | None:
+    """The SVG document of a sweep's EV by point with its 95% interval, each point named by
+    its axes' values under it; None while no point has completed."""
+    done = [r for r in results.rows if r.ev is not None]
+    if not done:
+        return None
+    lows = [r.ev_ci95_low if r.ev_ci95_low is not None else r.ev for r in done]
+    highs = [r.ev_ci95_high if r.ev_ci95_high is not None else r.ev for r in done]
+    low, high = _scale(lows + highs)
+    low, high = min(low, 0.0), max(high, 0.0)
+    top, bottom = _TOP, _TOP + SWEEP_PANEL
+
+    def y(v: float) -> float:
+        return top + SWEEP_PANEL * (high - v) / (high - low)
+
+    step = (WIDTH - _LEFT - _RIGHT) / len(results.rows)
+    every = max(1, math.ceil(len(results.rows) / SWEEP_LABELS))
+    parts = [
+        _text(_LEFT, top - 10, "EV per initial bet by point (95% interval)", "start", "title"),
+        *_ev_scale(y, low, high, 2),
+    ]
+    for row, lo, hi in zip(done, lows, highs, strict=True):
+        x = _LEFT + step * (row.index + 0.5)
+        label = point_label(row.values)
+        parts.append(_line(x, y(hi), x, y(lo), "whisker"))
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y(row.ev):.1f}" r="3.5" class="ev" '
+            f'data-point="{row.index}"><title>{escape(label)}: EV {row.ev * 100:+.3f}% '
+            f"[{lo * 100:+.3f}%, {hi * 100:+.3f}%]</title></circle>"
+        )
+    for row in results.rows[::every]:
+        x = _LEFT + step * (row.index + 0.5)
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 14:.1f}" text-anchor="end" class="tick point" '
+            f'transform="rotate(-35 {x:.1f} {bottom + 14:.1f})">'
+            f"{escape(point_label(row.values))}</text>"
+        )
+    height = bottom + _SWEEP_BOTTOM
+    parts.append(_text((WIDTH + _LEFT) / 2, height - 8, "/".join(results.axes), cls="tick"))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" role="img" class="count-chart sweep-chart" '
+        'aria-label="EV by point of the sweep">' + "".join(parts) + "</svg>"
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any, get_args
 
 from litestar import Controller, Request, get, post
@@ -110,28 +112,12 @@ class Pages(Controller):
     async def run(
         self, request: Request[Any, Any, Any], viewer: Viewer, services: Services
     ) -> Template | Redirect:
-        form = await access.read_form(request)
-        text = str(form.get("config") or "")
-        key = str(form.get("idempotency_key") or "") or None
-        profile = str(form.get("profile") or "")
-        try:
-            _check_key(key)
+        async def submit(text: str, key: str | None) -> str:
             config = await _read_form_config(text)
             accepted = await intake.submit(services, viewer.principal, config, key)
-        except Problem as exc:
-            # A key bound to another config is spent: the next try gets a fresh one.
-            if exc.field == "Idempotency-Key":
-                key = uuid.uuid4().hex
-            return _runner_page(
-                viewer,
-                profile,
-                text,
-                key or uuid.uuid4().hex,
-                status_code=exc.status_code,
-                error=exc.detail,
-                field=exc.field,
-            )
-        return Redirect(f"{PREFIX}/jobs/{accepted.job_id}/", status_code=303)
+            return f"{PREFIX}/jobs/{accepted.job_id}/"
+
+        return await runner_post(request, "config", submit, partial(_runner_page, viewer))
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -184,7 +170,7 @@ class Pages(Controller):
         return page("health.html", viewer, health=view, nav="health")
 
 
-def _check_key(key: str | None) -> None:
+def check_key(key: str | None) -> None:
     """The form's key held to what the API's header may carry: at most ``MAX_KEY``
     characters, no control characters (a header has no line breaks, NUL or tabs in it)."""
     if key is None:
@@ -210,7 +196,8 @@ async def _read_form_config(text: str) -> SimulationConfig:
     return await intake.read_config(body)
 
 
-def _runner_page(
+def runner_page(
+    template: str,
     viewer: Viewer,
     profile: str,
     text: str,
@@ -218,18 +205,55 @@ def _runner_page(
     status_code: int = 200,
     error: str | None = None,
     field: str | None = None,
+    **context: Any,
 ) -> Template:
-    profiles = default_configs()
+    """A runner's page (the job runner, the sweep runner): the standard profiles to start
+    from, the editor's text, the Idempotency-Key the form carries, the problem at its field."""
     return page(
-        "runner.html",
+        template,
         viewer,
         status_code=status_code,
-        profiles=profiles,
+        profiles=default_configs(),
         profile=profile,
-        texts={p.name: p.text for p in profiles},
         text=text,
         key=key,
         error=error,
         field=field,
-        nav="runner",
+        **context,
     )
+
+
+async def runner_post(
+    request: Request[Any, Any, Any],
+    text_field: str,
+    submit: Callable[[str, str | None], Awaitable[str]],
+    show: Callable[..., Template],
+) -> Template | Redirect:
+    """A runner's form posted: its text submitted under its Idempotency-Key by ``submit``
+    (which answers the page to go to); a refusal shows the form again by ``show`` with the
+    problem at its field."""
+    form = await access.read_form(request)
+    text = str(form.get(text_field) or "")
+    key = str(form.get("idempotency_key") or "") or None
+    profile = str(form.get("profile") or "")
+    try:
+        check_key(key)
+        target = await submit(text, key)
+    except Problem as exc:
+        # A key bound to another submission is spent: the next try gets a fresh one.
+        if exc.field == "Idempotency-Key":
+            key = uuid.uuid4().hex
+        return show(
+            profile,
+            text,
+            key or uuid.uuid4().hex,
+            status_code=exc.status_code,
+            error=exc.detail,
+            field=exc.field,
+        )
+    return Redirect(target, status_code=303)
+
+
+def _runner_page(viewer: Viewer, profile: str, text: str, key: str, **kw: Any) -> Template:
+    texts = {p.name: p.text for p in default_configs()}
+    return runner_page("runner.html", viewer, profile, text, key, texts=texts, nav="runner", **kw)

@@ -15,10 +15,12 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from jost.contracts.sweeps import point_label, value_text
 from jost.platform.api.problems import ProblemDetails, problem_handler
 from jost.platform.workbench import views
 from jost.platform.workbench.access import PREFIX, SIGN_IN_PATH, SignInRequired, same_origin
 from jost.platform.workbench.pages import Pages, SignInPages
+from jost.platform.workbench.sweeps_page import SweepPages
 from jost.platform.workbench.tokens_page import TokenPages
 
 HERE = Path(__file__).parent
@@ -54,6 +56,8 @@ def _filters(engine: JinjaTemplateEngine) -> None:
         duration=views.duration,
         percent=views.percent,
         seconds=views.seconds_text,
+        value=value_text,
+        point=point_label,
         utc=lambda at: at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC" if at else "",
     )
 
@@ -72,6 +76,7 @@ def workbench_router() -> Router:
         route_handlers=[
             SignInPages,
             Pages,
+            SweepPages,
             TokenPages,
             create_static_files_router(
                 path=f"{PREFIX}/static", directories=[HERE / "static"], name="workbench-static"

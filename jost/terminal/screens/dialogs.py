@@ -38,7 +38,7 @@ class AskName(ModalScreen[str | None]):
         with Vertical():
             yield Label(self.question)
             yield NameInput(value=self.value, id="answer")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
@@ -69,7 +69,7 @@ class Confirm(ModalScreen[bool]):
         with Vertical():
             yield Label(self.question)
             yield Label("[b]y[/b] yes   [b]n[/b] no")
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

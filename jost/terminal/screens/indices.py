@@ -62,7 +62,7 @@ class IndicesScreen(Screen):
                 yield Static("", id="state")
                 yield ProgressBar(id="progress", show_eta=False)
                 yield DataTable(id="plays", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.app.profiles_changed.subscribe(self, lambda _: self.reload())

@@ -40,7 +40,7 @@ class JobsScreen(Screen):
         yield Header()
         yield Static("No jobs yet: run a simulation on the run screen (F2).", id="empty")
         yield JobTable(id="jobs", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#jobs", DataTable)

@@ -103,7 +103,7 @@ class ProfilesScreen(Screen):
                     yield Static("", id="where-state")
                 yield TextArea("", id="editor", read_only=True, tab_behavior="indent")
                 yield Static("", id="check")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()

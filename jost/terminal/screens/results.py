@@ -32,15 +32,17 @@ TABS = (
     ("trip", "Trip result"),
     ("risk", "Risk"),
 )
-TAB_KEYS = Binding.Group("Tabs")
+TAB_KEYS = Binding.Group("Tabs", compact=True)
 """The tab keys 1-5, shown as one entry of the footer."""
+EXPORT_KEYS = Binding.Group("Export")
+"""j (JSON) and v (CSV), one entry of the footer: with F1-F4 all must fit in 80 columns."""
 
 
 class ResultsScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("j", "export('json')", "JSON"),
-        Binding("v", "export('csv')", "CSV"),
+        Binding("j", "export('json')", "JSON", group=EXPORT_KEYS),
+        Binding("v", "export('csv')", "CSV", group=EXPORT_KEYS),
         *(
             Binding(str(i), f"tab('{tab}')", title, group=TAB_KEYS)
             for i, (tab, title) in enumerate(TABS, 1)
@@ -66,7 +68,7 @@ class ResultsScreen(Screen):
             for tab, title in TABS[1:]:
                 with TabPane(title, id=tab):
                     yield Chart(id=f"chart-{tab}")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _title(self) -> str:
         job = self.job

@@ -13,12 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, ProgressBar, Static
-from textual.widgets.option_list import Option
 
 from jost.contracts import SimulationConfig
 from jost.profiles.hydrate import hydrate
 from jost.profiles.store import ProfileError
 from jost.terminal.tracked import TrackedJob
+from jost.terminal.widgets.simulations import SimulationList
 
 
 def describe(config: SimulationConfig) -> str:
@@ -40,6 +40,13 @@ def describe(config: SimulationConfig) -> str:
         f"{config.rounds:,} rounds in {shards:,} shard{'s' if shards > 1 else ''} "
         f"of {config.shard_rounds:,}, seed {config.seed}"
     )
+
+
+def override(text: str) -> int | None:
+    """A whole number typed to override a profile's (``1,000,000`` and ``1_000_000`` read
+    as ``1000000``); None when nothing is typed."""
+    value = text.strip().replace(",", "").replace("_", "")
+    return int(value) if value else None
 
 
 class RunScreen(Screen):
@@ -69,7 +76,7 @@ class RunScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            yield OptionList(id="sims")
+            yield SimulationList(id="sims")
             with Vertical(id="form"):
                 with Horizontal(classes="row"):
                     yield Label("rounds")
@@ -80,7 +87,7 @@ class RunScreen(Screen):
                 yield Static("", id="plan")
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static("", id="state")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.app.job_changed.subscribe(self, self._job_changed)
@@ -93,29 +100,18 @@ class RunScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
-        sims = self.query_one("#sims", OptionList)
-        chosen = self.chosen()
-        entries = [e for e in self.app.store.list("simulation")]
-        sims.set_options(
-            Option(e.name if e.valid else f"[red]✗[/] {e.name}", id=e.name) for e in entries
-        )
-        names = [e.name for e in entries]
-        if names:
-            sims.highlighted = names.index(chosen) if chosen in names else 0
+        self.query_one("#sims", SimulationList).reload(self.app.store)
         self.check()
 
     def chosen(self) -> str | None:
-        option = self.query_one("#sims", OptionList).highlighted_option
-        return option.id if option is not None else None
+        return self.query_one("#sims", SimulationList).chosen
 
     def choose(self, name: str) -> None:
         """Highlight simulation profile ``name`` (for the keyboard-less: tests, callers)."""
-        sims = self.query_one("#sims", OptionList)
-        sims.highlighted = sims.get_option_index(name)
+        self.query_one("#sims", SimulationList).choose(name)
 
     def _override(self, field: str) -> int | None:
-        value = self.query_one(f"#{field}", Input).value.strip().replace(",", "").replace("_", "")
-        return int(value) if value else None
+        return override(self.query_one(f"#{field}", Input).value)
 
     def hydrated(self) -> SimulationConfig:
         """The config that would run; ``ProfileError`` or ``ValueError`` says why not."""

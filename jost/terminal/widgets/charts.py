@@ -1,6 +1,7 @@
 """The result charts: EV and frequency by true count, the distribution of a trip's result,
-and the risk of ruin as the bankroll changes. Each chart is a plotext plot; a result without
-the data a chart needs (no count kept, no bankroll given) shows why instead."""
+the risk of ruin as the bankroll changes, and a sweep's EV by point. Each chart is a plotext
+plot; a result without the data a chart needs (no count kept, no bankroll given) shows why
+instead."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from jost.contracts import ShardStats, SimulationConfig, Summary
+from jost.contracts.sweeps import SweepResults, point_label
 from jost.engine.bands import CountBand, count_bands
 from jost.engine.stats import ruin_formula, trip_ruin_formula
 
 TRIP_BINS = 40
 BANKROLL_MULTIPLES = tuple(m / 4 for m in range(1, 17))
 """The bankrolls the risk chart covers: a quarter to four times the one configured."""
+SWEEP_TICKS = 8
+"""The most points a sweep's chart names on its axis."""
 
 
 class Chart(Vertical):
@@ -147,4 +151,27 @@ def show_bankroll_risk(chart: Chart, summary: Summary, config: SimulationConfig 
         label=f"within {risk.trip_rounds:,} rounds",
     )
     plot.plt.title("Risk of ruin (%) by bankroll (units)")
+    plot.refresh()
+
+
+def show_sweep_ev(chart: Chart, results: SweepResults) -> None:
+    """EV per initial bet (%) at each point of a sweep, its 95% interval as error bars, the
+    points named by their axes' values (every n-th when they would not fit)."""
+    done = [r for r in results.rows if r.ev is not None]
+    if not done:
+        chart.explain("No point has completed yet: the chart fills as they do.")
+        return
+    plot = chart.draw()
+    xs = [r.index + 1 for r in done]
+    evs = [r.ev * 100 for r in done]
+    half = [
+        (r.ev_ci95_high - r.ev_ci95_low) * 50 if r.ev_ci95_high is not None else 0.0 for r in done
+    ]
+    plot.plt.error(xs, evs, yerr=half)
+    plot.plt.hline(0.0)
+    step = max(1, math.ceil(len(done) / SWEEP_TICKS))
+    plot.plt.xticks(xs[::step], [point_label(r.values) for r in done[::step]])
+    plot.plt.xlim(0.5, len(results.rows) + 0.5)
+    plot.plt.title("EV per initial bet (%) by point, 95% interval")
+    plot.plt.xlabel("/".join(results.axes))
     plot.refresh()

@@ -85,42 +85,70 @@ function setUpRunner() {
   });
 }
 
-function followJob() {
-  const progress = document.getElementById("progress");
-  if (!progress || progress.dataset.finished === "yes") return;
-  const url = `/workbench/jobs/${progress.dataset.job}/status`;
+// Ask ``url`` for a status every ``every`` ms and give it to ``show`` until ``show`` answers
+// true (done); the state element says so when the session is gone, a platform that does not
+// answer (restarting) is asked again.
+function poll(url, stateId, show, every) {
   const tick = async () => {
     let status;
     try {
       const answer = await fetch(url, { headers: { Accept: "application/json" } });
       if (!answer.ok || answer.redirected) {
-        document.getElementById("job-state").textContent = "unknown (signed out?)";
+        document.getElementById(stateId).textContent = "unknown (signed out?)";
         return;
       }
       status = await answer.json();
     } catch (exc) {
-      setTimeout(tick, 2000); // the platform restarting: try again
+      setTimeout(tick, 2000);
       return;
     }
-    const state = document.getElementById("job-state");
+    const state = document.getElementById(stateId);
     state.textContent = status.status;
     state.className = "state " + status.status;
+    if (!show(status)) setTimeout(tick, every);
+  };
+  setTimeout(tick, 200);
+}
+
+function setBar(done, total) {
+  const bar = document.getElementById("bar");
+  bar.max = total || 1;
+  bar.value = done;
+}
+
+function followJob() {
+  const progress = document.getElementById("progress");
+  if (!progress || progress.dataset.finished === "yes") return;
+  poll(`/workbench/jobs/${progress.dataset.job}/status`, "job-state", (status) => {
     const total = status.shards_total;
     document.getElementById("shards").textContent =
       `${status.shards_done}/${total === null ? "?" : total}`;
-    const bar = document.getElementById("bar");
-    bar.max = total || 1;
-    bar.value = status.shards_done;
-    if (TERMINAL.has(status.status)) {
-      window.location.reload(); // the result, chart and full trail come from the server
-      return;
-    }
-    setTimeout(tick, 400);
-  };
-  setTimeout(tick, 200);
+    setBar(status.shards_done, total);
+    if (!TERMINAL.has(status.status)) return false;
+    window.location.reload(); // the result, chart and full trail come from the server
+    return true;
+  }, 400);
+}
+
+// A running sweep's page: its counters and bar follow the platform; the page is drawn again
+// (table and chart from the server) when a point finishes and when the sweep does.
+function followSweep() {
+  const progress = document.getElementById("sweep-progress");
+  if (!progress || progress.dataset.finished === "yes") return;
+  const seen = Number(progress.dataset.done);
+  poll(`/workbench/sweeps/${progress.dataset.sweep}/status`, "sweep-state", (status) => {
+    document.getElementById("points").textContent = `${status.points_completed}/${status.points}`;
+    document.getElementById("shards").textContent = `${status.shards_done}/${status.shards_total}`;
+    setBar(status.shards_done, status.shards_total);
+    const finished = status.points_completed + status.points_failed + status.points_cancelled;
+    if (status.status === "running" && finished === seen) return false;
+    window.location.reload();
+    return true;
+  }, 500);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   setUpRunner();
   followJob();
+  followSweep();
 });
