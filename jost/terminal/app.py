@@ -101,7 +101,9 @@ class JostApp(App):
         Binding("f2", "switch_mode('run')", "Run", priority=True),
         Binding("f3", "switch_mode('jobs')", "Jobs", priority=True),
         Binding("f4", "switch_mode('sweeps')", "Sweeps", priority=True),
-        Binding("f6", "switch_mode('indices')", "Indices", priority=True),
+        # Not in the footer: at 80 columns the profiles screen's keys fill it (F6 is named in
+        # the README and the indices screen shows its own keys).
+        Binding("f6", "switch_mode('indices')", "Indices", priority=True, show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
