@@ -64,6 +64,8 @@ class Record(msgspec.Struct, frozen=True):
 
 
 def utc_naive(at: datetime) -> datetime:
+    if at.tzinfo is UTC:  # as the log's facts decode: the fold's common case, made cheap
+        return at.replace(tzinfo=None)
     return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
@@ -97,6 +99,11 @@ class Projection:
         self._leading = False
         """Whether a caller of ``accept`` is writing the queue (under ``_queue_lock``)."""
         self._decoder = msgspec.json.Decoder(Event | TokenEvent | SweepSubmitted | AnalysisEvent)
+        (self._last_seq,) = self._con.execute(
+            "SELECT coalesce(max(seq), 0) FROM events"
+        ).fetchone() or (0,)
+        """The archive's last ``seq``, kept here rather than found by each fold (a scan of
+        the whole archive): this process is the only writer."""
         self.tokens_version = 0
         """Counts the changes to the token tables (intake and fold) this process made: the
         only writer of the file, so a reader that saw the same count sees the same tokens."""
@@ -148,7 +155,8 @@ class Projection:
         Group commit: concurrent callers queue their job; one of them at a time leads, and
         writes what is queued in one transaction (one commit, one turn of the lock the fold
         also wants) until the queue is empty; the others wait for the commit that holds
-        their job, not for the lock."""
+        their job, not for the lock. A fold that takes the lock first writes the queued jobs
+        in its own transaction (``apply``)."""
         waiting = _Intake(event)
         with self._queue_lock:
             self._queue.append(waiting)
@@ -174,10 +182,7 @@ class Projection:
                 try:
                     _accept_all(self._con.cursor(), batch)
                 except BaseException as exc:  # never leave a caller waiting
-                    for waiting in batch:
-                        if not waiting.finished.is_set():
-                            waiting.error = exc
-                            waiting.finished.set()
+                    _fail_intake(batch, exc)
 
     def write(self, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``action`` on a cursor in one transaction, as the file's one writer (what an
@@ -245,10 +250,15 @@ class Projection:
                 seen.add(event.event_id)
                 batch.append(_Logged(event, rec.partition, rec.offset, rec.value))
         with self._lock:
+            # Jobs waiting for ``accept``'s group commit ride along: one commit instead of
+            # two, where the fold and the intake would take the lock in turn.
+            with self._queue_lock:
+                intake, self._queue = self._queue, []
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                new = _archive(cur, batch)
+                settle = _record_intake(cur, intake) if intake else None
+                archived = new = _archive(cur, batch, self._last_seq)
                 if tokens := [
                     b.event for b in new if isinstance(b.event, TokenIssued | TokenRevoked)
                 ]:
@@ -277,9 +287,16 @@ class Projection:
                         ],
                     )
                 cur.execute("COMMIT")
+                self._last_seq += len(archived)
             except BaseException:
-                cur.execute("ROLLBACK")
+                try:
+                    cur.execute("ROLLBACK")
+                finally:
+                    if intake:  # the fold failed, not they: recorded on their own
+                        _accept_all(cur, intake)
                 raise
+            if settle is not None:
+                settle()
             if tokens:  # after the commit: a reader of the new count sees the new rows
                 self.tokens_version += 1
         return len(new) + len(tokens) + len(found)
@@ -320,42 +337,57 @@ def record_submissions(cur: duckdb.DuckDBPyConnection, events: list[JobSubmitted
 
 
 def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
-    """Record the batch's jobs in one transaction. The first of a job id (in the table, else
-    in the batch) stands; every other caller of that id gets it back as ``first``. Never
-    raises: a failed commit is every caller's ``error`` (the leader writes on for the rest)."""
-    fresh: dict[str, JobSubmitted] = {}
-    for waiting in batch:
-        fresh.setdefault(waiting.event.job_id, waiting.event)
+    """Record the batch's jobs in one transaction of their own. Never raises: a failed commit
+    is every caller's ``error`` (the leader writes on for the rest)."""
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
-            inserted = record_submissions(cur, list(fresh.values()))
-            taken = [job_id for job_id in fresh if job_id not in inserted]
-            stored = dict(
-                cur.execute(
-                    "SELECT job_id, event FROM submissions WHERE job_id IN "
-                    "(SELECT unnest(?::VARCHAR[]))",
-                    [taken],
-                ).fetchall()
-                if taken
-                else []
-            )
+            settle = _record_intake(cur, batch)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
     except BaseException as exc:
-        for waiting in batch:
+        _fail_intake(batch, exc)
+        return
+    settle()
+
+
+def _fail_intake(batch: list[_Intake], exc: BaseException) -> None:
+    for waiting in batch:
+        if not waiting.finished.is_set():
             waiting.error = exc
             waiting.finished.set()
-        return
+
+
+def _record_intake(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> Callable[[], None]:
+    """Insert the batch's jobs inside the caller's transaction; returns what answers their
+    callers, to be called once it is committed. The first of a job id (in the table, else
+    in the batch) stands; every other caller of that id gets it back as ``first``."""
+    fresh: dict[str, JobSubmitted] = {}
     for waiting in batch:
-        job_id = waiting.event.job_id
-        if job_id not in inserted:
-            waiting.first = msgspec.json.decode(stored[job_id], type=JobSubmitted)
-        elif fresh[job_id] is not waiting.event:
-            waiting.first = fresh[job_id]
-        waiting.finished.set()
+        fresh.setdefault(waiting.event.job_id, waiting.event)
+    inserted = record_submissions(cur, list(fresh.values()))
+    taken = [job_id for job_id in fresh if job_id not in inserted]
+    stored = dict(
+        cur.execute(
+            "SELECT job_id, event FROM submissions WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
+            [taken],
+        ).fetchall()
+        if taken
+        else []
+    )
+
+    def settle() -> None:
+        for waiting in batch:
+            job_id = waiting.event.job_id
+            if job_id not in inserted:
+                waiting.first = msgspec.json.decode(stored[job_id], type=JobSubmitted)
+            elif fresh[job_id] is not waiting.event:
+                waiting.first = fresh[job_id]
+            waiting.finished.set()
+
+    return settle
 
 
 class _Logged(NamedTuple):
@@ -365,9 +397,10 @@ class _Logged(NamedTuple):
     raw: bytes
 
 
-def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logged]:
-    """Insert the batch's new events into the archive, numbered on from the last one
-    (``seq``: the archive's order, which survives a restored log); returns them in log order.
+def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged], last_seq: int) -> list[_Logged]:
+    """Insert the batch's new events into the archive, numbered on from ``last_seq``, the
+    archive's last (``seq``: the archive's order, which survives a restored log); returns
+    them in log order.
     An event whose id is archived already is a copy and changes nothing. One statement: the
     fold's cost on this path is per statement far more than per row."""
     if not batch:
@@ -376,8 +409,8 @@ def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logg
         event_id
         for (event_id,) in cur.execute(
             "INSERT INTO events SELECT event_id, job_id, kind, shard_index, log_partition, "
-            "log_offset, emitted_at, schema_version, body, (SELECT coalesce(max(seq), 0) "
-            "FROM events) + row_number() OVER (ORDER BY n) FROM (SELECT "
+            "log_offset, emitted_at, schema_version, body, ? + row_number() OVER (ORDER BY n) "
+            "FROM (SELECT "
             "unnest(?::VARCHAR[]) AS event_id, unnest(?::VARCHAR[]) AS job_id, "
             "unnest(?::VARCHAR[]) AS kind, unnest(?::INTEGER[]) AS shard_index, "
             "unnest(?::INTEGER[]) AS log_partition, unnest(?::BIGINT[]) AS log_offset, "
@@ -386,6 +419,7 @@ def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> list[_Logg
             "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id) "
             "RETURNING event_id",
             [
+                last_seq,
                 [b.event.event_id for b in batch],
                 [getattr(b.event, "job_id", None) for b in batch],  # a token's fact has no job
                 [type(b.event).__name__ for b in batch],

@@ -29,6 +29,9 @@ from jost.platform.settings import EVENTS_TOPIC
 
 log = logging.getLogger(__name__)
 
+PACE_SECONDS = 0.02
+"""The longest rest between two folds of a trickle (see ``Projector._step``)."""
+
 
 def consumer_config(bootstrap: str) -> dict[str, Any]:
     return {
@@ -88,6 +91,10 @@ class Projector(Loop):
         self._waiters_lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         """``wait_applied`` callers to wake after the next fold (or failure)."""
+        self._folded = threading.Condition()
+        """Notified after each fold (or failure): ``catch_up``'s readers in threads wait on it."""
+        self._written: dict[int, int] = {}
+        """The last offset of each partition this process appended at (``wrote``)."""
 
     def _step(self) -> None:
         # consume() with a timeout waits for a full batch: wait for the first message only,
@@ -107,12 +114,20 @@ class Projector(Loop):
                 continue
             records.append(Record(msg.topic(), msg.partition(), msg.offset(), msg.value() or b""))
         if records:
+            started = time.monotonic()
             self.events_applied += self._apply(records)
             for rec in records:
                 self._applied[rec.partition] = rec.offset + 1
             self._wake()
+            if len(messages) < self._batch:
+                # A trickle (a stream of submits, shards completing): rest as long as the fold
+                # took, at most 20 ms, so that the next fold takes more facts at once and the
+                # intake gets the database in between. A backlog folds without a pause.
+                self._stop.wait(min(time.monotonic() - started, PACE_SECONDS))
 
     def _wake(self) -> None:
+        with self._folded:
+            self._folded.notify_all()
         with self._waiters_lock:
             waiters, self._waiters = self._waiters, []
         for loop, waiter in waiters:
@@ -148,6 +163,29 @@ class Projector(Loop):
 
     def is_applied(self, partition: int, offset: int) -> bool:
         return self._applied.get(partition, 0) > offset
+
+    def wrote(self, partition: int, offset: int) -> None:
+        """Note a fact this process appended (at ``offset`` of ``partition``): ``catch_up``
+        waits for it. The writer need not wait for its fold itself."""
+        with self._waiters_lock:
+            if offset > self._written.get(partition, -1):
+                self._written[partition] = offset
+
+    def catch_up(self, timeout: float) -> bool:
+        """Read-your-writes for a reader (in a thread, not the event loop): wait until every
+        fact this process appended before the call is folded. Immediate when nothing is
+        pending, which is the usual case; False on timeout or when the fold stopped."""
+        with self._waiters_lock:
+            marks = list(self._written.items())
+        deadline = time.monotonic() + timeout
+        with self._folded:
+            while not all(self.is_applied(p, o) for p, o in marks):
+                remaining = deadline - time.monotonic()
+                if self.error is not None or remaining <= 0:
+                    return False
+                # Bounded as ``wait_applied`` is: a notification lost to a stop costs this long.
+                self._folded.wait(min(remaining, 0.05))
+        return True
 
     async def wait_applied(self, partition: int, offset: int, timeout: float = 5.0) -> bool:
         """Wait until the message at (partition, offset) is folded, so a client that reads

@@ -1,6 +1,8 @@
 """The batched paths of the intake and the projector: jobs accepted together in one group commit
 keep "one key, one config" (the first stands, the others get it back), and a writer waiting to
-read its write is woken by the fold, or told False when the fold never comes."""
+read its write is woken by the fold, or told False when the fold never comes; a reader waits
+for its process's writes (``catch_up``) and no longer; jobs queued for a group commit are
+recorded by a fold's transaction when it takes the database first."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from test_projection import TOPICS, job_facts
 
 from jost.contracts import JobSubmitted, SimulationConfig
 from jost.platform.embedded import EmbeddedBroker
-from jost.platform.events import event_id, now
+from jost.platform.events import encode, event_id, now
 from jost.platform.log import EventLog
-from jost.platform.projection import Projection
+from jost.platform.projection import Projection, Record, _Intake
 from jost.platform.projector import Projector
 
 
@@ -99,3 +101,52 @@ def test_a_writer_is_woken_by_the_fold_of_its_write(tmp_path: Path):
         finally:
             projector.stop()
             projection.close()
+
+
+def test_a_reader_waits_for_the_writes_of_its_process_and_no_longer(tmp_path: Path):
+    """The intake answers before the fold; ``catch_up`` is what makes a read see the write:
+    it returns once every fact this process appended is folded, and says False (after its
+    time limit) when a noted write never arrives."""
+    with EmbeddedBroker() as broker:
+        broker.create_topic(TOPICS.events, TOPICS.events_partitions)
+        projection = Projection(tmp_path / "p.duckdb")
+        projector = Projector(projection, broker.bootstrap, TOPICS.events).start()
+        facts = job_facts(2)
+        log = EventLog(broker.bootstrap, TOPICS)
+        try:
+            assert projector.catch_up(0.1)  # nothing written: at once
+            for fact in facts:
+                appended = log.append_blocking(fact)
+                projector.wrote(appended.partition, appended.offset)
+            started = time.monotonic()
+            assert projector.catch_up(10)
+            assert time.monotonic() - started < 2.0
+            query = "SELECT status, shards_done FROM jobs WHERE job_id = ?"
+            row = projection.cursor().execute(query, [facts[0].job_id]).fetchone()
+            assert row == ("completed", len(facts) - 3)
+            projector.wrote(appended.partition, appended.offset + 5)  # never written
+            started = time.monotonic()
+            assert not projector.catch_up(0.3)
+            assert 0.3 <= time.monotonic() - started < 2.0
+        finally:
+            log.close()
+            projector.stop()
+            projection.close()
+
+
+def test_jobs_waiting_for_a_group_commit_ride_in_the_folds_transaction(tmp_path: Path):
+    """A job queued for the intake's group commit when a fold takes the database is recorded
+    by the fold's own commit: its caller is answered, as by a group commit of its own."""
+    projection = Projection(tmp_path / "p.duckdb")
+    queued = _Intake(_submitted("queued", seed=3))
+    projection._queue.append(queued)  # as ``accept`` queues it while a fold holds the lock
+    facts = job_facts(4)
+    applied = projection.apply(Record(TOPICS.events, 0, i, encode(f)) for i, f in enumerate(facts))
+    assert applied == len(facts)
+    assert queued.finished.is_set() and queued.error is None and queued.first is None
+    assert projection._queue == []
+    rows = projection.cursor().execute("SELECT job_id FROM submissions").fetchall()
+    assert rows == [("queued",)]
+    again = projection.accept(_submitted("queued", seed=5))  # the first stands
+    assert again is not None and again.config.seed == 3
+    projection.close()

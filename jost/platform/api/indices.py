@@ -114,7 +114,7 @@ class IndicesController(Controller):
             fact = first
         if first is None or not analyses.folded(services.projection.cursor(), analysis_id):
             # New, or accepted before and never seen back from the log: append it (again).
-            await _append(services, fact)
+            await _append(services, fact, wait_fold=True)
         status = _owned(services, principal, analysis_id)
         return AnalysisAccepted(analysis_id=analysis_id, status=status.status)
 

@@ -40,7 +40,10 @@ async def read_config(body: bytes) -> SimulationConfig:
 
 
 async def _append(
-    services: Services, event: JobSubmitted | JobCancelled | AnalysisSubmitted
+    services: Services,
+    event: JobSubmitted | JobCancelled | AnalysisSubmitted,
+    *,
+    wait_fold: bool,
 ) -> Appended:
     try:
         appended = await services.event_log.append(event)
@@ -48,10 +51,13 @@ async def _append(
         raise Problem(
             503, f"the event log did not accept the write: {exc}", slug="log-unavailable"
         ) from exc
-    # Read-your-writes: the client's next GET should see what it just wrote.
-    await services.projector.wait_applied(
-        appended.partition, appended.offset, services.settings.read_your_writes_seconds
-    )
+    # Read-your-writes: the reads that need the fold wait for it (``Reads``); a write that
+    # answers with what the fold made of it waits itself.
+    services.projector.wrote(appended.partition, appended.offset)
+    if wait_fold:
+        await services.projector.wait_applied(
+            appended.partition, appended.offset, services.settings.read_your_writes_seconds
+        )
     return appended
 
 
@@ -84,24 +90,31 @@ async def submit(
         idempotency_key=key,
     )
     first = await asyncio.to_thread(services.projection.accept, submitted)
-    if first is not None:
-        if first.config != config:
-            raise Problem(
-                409,
-                "this Idempotency-Key was used for another config",
-                field="Idempotency-Key",
-                slug="idempotency-conflict",
-            )
-        if services.reads.folded(job_id):
-            known = services.reads.status(principal.owner, job_id)
-            assert known is not None
-            if not is_terminal(known.status) and _stalled(services, job_id):
-                await asyncio.to_thread(_resume, services, job_id)
-            return SubmitAccepted(job_id=job_id, status=known.status)
-        # Accepted before and never seen back from the log (the process died before
-        # appending it, or the log lost it): append the same fact again.
-        submitted = first
-    await _append(services, submitted)
+    if first is None:
+        # New: its status is "submitted" (a status read answers it from the intake's record
+        # until the fold); the 202 does not wait for the fold.
+        await _append(services, submitted, wait_fold=False)
+        return SubmitAccepted(job_id=job_id, status="submitted")
+    if first.config != config:
+        raise Problem(
+            409,
+            "this Idempotency-Key was used for another config",
+            field="Idempotency-Key",
+            slug="idempotency-conflict",
+        )
+    # Whether the log has it: everything this process appended is folded first, so a
+    # job appended here a moment ago is not appended twice.
+    await asyncio.to_thread(services.projector.catch_up, services.settings.read_your_writes_seconds)
+    if services.reads.folded(job_id):
+        known = services.reads.status(principal.owner, job_id)
+        assert known is not None
+        if not is_terminal(known.status) and _stalled(services, job_id):
+            await asyncio.to_thread(_resume, services, job_id)
+        return SubmitAccepted(job_id=job_id, status=known.status)
+    # Accepted before and never seen back from the log (the process died before
+    # appending it, or the log lost it): append the same fact again.
+    submitted = first
+    await _append(services, submitted, wait_fold=True)
     status = services.reads.status(principal.owner, job_id)
     return SubmitAccepted(job_id=job_id, status=status.status if status else "submitted")
 
@@ -118,5 +131,5 @@ async def cancel(services: Services, principal: Principal, job_id: str) -> JobSt
     cancelled = JobCancelled(event_id=event_id(job_id, "JobCancelled"), job_id=job_id, at=now())
     # Durable before the 202, as a submit is: a restart restores it rather than resuming.
     await asyncio.to_thread(services.projection.record_cancel, cancelled)
-    await _append(services, cancelled)
+    await _append(services, cancelled, wait_fold=True)
     return services.reads.owned(principal, job_id)

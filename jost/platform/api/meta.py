@@ -32,4 +32,5 @@ class SqlController(Controller):
         tokens only. One SELECT; at most max_rows rows and 4 MiB of rows (``truncated`` when
         rows were left out), within the time limit (408 past it)."""
         services: Services = state.services
-        return run_readonly(services.projection.cursor(), data, services.settings.sql_seconds)
+        cursor = services.reads.folded_cursor()
+        return run_readonly(cursor, data, services.settings.sql_seconds)

@@ -25,7 +25,8 @@ class ApiSettings(Struct, frozen=True, kw_only=True):
     (``Services.tokens``, the registry of both)."""
     topics: Topics = Topics()
     read_your_writes_seconds: float = 3.0
-    """How long a write waits for the projection to show it before answering anyway."""
+    """How long a read waits for the projection to show this process's writes (and a cancel
+    for its own) before answering anyway."""
     sql_seconds: float = 5.0
     """Time limit of one /api/sql/ query."""
     stalled_seconds: float = 120.0
@@ -54,10 +55,13 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.projection = Projection(settings.db_path, lock_down=True)
         self.tokens = TokenRegistry(settings.tokens, self.projection)
-        self.reads = Reads(self.projection)
         self.projector = Projector(
             self.projection, settings.bootstrap, settings.topics.events, exit_on_error=True
         ).start()
+        self.reads = Reads(
+            self.projection,
+            lambda: self.projector.catch_up(settings.read_your_writes_seconds),
+        )
         self.event_log = EventLog(settings.bootstrap, settings.topics)
 
     def close(self) -> None:
