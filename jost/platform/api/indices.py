@@ -22,7 +22,7 @@ from jost.engine.validate import ConfigRejected, check_runnable
 from jost.platform import analyses
 from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.intake import _append
-from jost.platform.api.jobs import IdempotencyKey, PageLimit, PageOffset, _header_text
+from jost.platform.api.jobs import IdempotencyKey, PageLimit, PageOffset, header_text
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.services import Services, provide_services
 from jost.platform.events import new_job_id, now
@@ -81,7 +81,7 @@ class IndicesController(Controller):
         except msgspec.DecodeError as exc:
             raise invalid_body(exc) from exc
         await asyncio.to_thread(_check, body)
-        key = _header_text(idempotency_key)
+        key = header_text(idempotency_key)
         analysis_id = (
             new_job_id() if key is None else analyses.analysis_id_for_key(principal.owner, key)
         )

@@ -20,7 +20,8 @@ from jost.platform.api.services import Services, provide_services
 IdempotencyKey = Annotated[
     str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
 ]
-"""The optional header of a submit: the same key (per token) names the same submission."""
+"""The optional header of a submit: the same key (per token) names the same submission (read
+with ``header_text``)."""
 
 
 def header_text(value: str | None) -> str | None:
@@ -36,15 +37,9 @@ def header_text(value: str | None) -> str | None:
         ) from exc
 
 
-IdempotencyKey = Annotated[
-    str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
-]
-"""The optional Idempotency-Key header of a submit (read with ``_header_text``)."""
-
-
 PageOffset = Annotated[int, Parameter(ge=0, le=10**9)]
 PageLimit = Annotated[int, Parameter(ge=1, le=500)]
-"""A listing's page (``offset``, ``limit``): the jobs', the analyses'."""
+"""A listing's page (``offset``, ``limit``): the jobs', the sweeps', the analyses'."""
 
 
 class JobsController(Controller):

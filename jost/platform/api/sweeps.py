@@ -31,7 +31,7 @@ from jost.engine.validate import shard_count
 from jost.platform import sweeps
 from jost.platform.api import intake
 from jost.platform.api.auth import Principal, principal_dependency
-from jost.platform.api.jobs import IdempotencyKey, header_text
+from jost.platform.api.jobs import IdempotencyKey, PageLimit, PageOffset, header_text
 from jost.platform.api.openapi import SweepResultsOperation, SweepSubmitOperation
 from jost.platform.api.problems import Problem, invalid_body
 from jost.platform.api.services import Services, provide_services
@@ -264,8 +264,8 @@ class SweepsController(Controller):
         self,
         principal: Principal,
         sweep_reads: SweepReads,
-        offset: Annotated[int, Parameter(ge=0, le=10**9)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 20,
+        offset: PageOffset = 0,
+        limit: PageLimit = 20,
     ) -> SweepPage:
         """This token's sweeps, newest first."""
         return sweep_reads.page(principal, offset, limit)
