@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=GroupTiming().session_timeout_ms,
         help="how fast the group notices this worker died",
     )
+    worker.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="worker processes, forked from one that loaded the kernel once (default: 1)",
+    )
     worker.set_defaults(handler=cmd_worker)
 
     projector = subparsers.add_parser("projector", help="fold the log into a DuckDB file")
@@ -150,9 +156,16 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    bootstrap = _require_bootstrap(args)
+    if args.processes < 1:
+        raise SystemExit("--processes must be at least 1")
+    if args.processes > 1:
+        from jost.platform.consumers.pool import run_pool
+
+        return run_pool(bootstrap, args.processes, args.session_timeout_ms)
     from jost.platform.consumers.worker import main
 
-    return main(_require_bootstrap(args), args.session_timeout_ms)
+    return main(bootstrap, args.session_timeout_ms)
 
 
 def cmd_projector(args: argparse.Namespace) -> int:

@@ -9,29 +9,25 @@ import logging
 import os
 import threading
 
-from jost.platform.supervisor import SUPERVISOR_ENV
+from jost.platform.supervisor import SUPERVISOR_ENV, alive
 
 log = logging.getLogger(__name__)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def gone(parent: int) -> bool:
+    """Whether this process's supervisor (``JOST_SUPERVISOR_PID``) or ``parent`` (its parent
+    when it started) is gone."""
+    supervisor = int(os.environ.get(SUPERVISOR_ENV, "0") or 0)
+    return os.getppid() != parent or bool(supervisor and not alive(supervisor))
 
 
 def watch(period: float = 0.5) -> None:
     """Start a daemon thread that exits this process once its supervisor or parent is gone."""
     parent = os.getppid()
-    supervisor = int(os.environ.get(SUPERVISOR_ENV, "0") or 0)
 
     def run() -> None:
         while True:
-            if os.getppid() != parent or (supervisor and not _alive(supervisor)):
+            if gone(parent):
                 log.error("lifeline: the supervising process is gone; exiting")
                 os._exit(70)
             threading.Event().wait(period)

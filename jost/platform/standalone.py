@@ -23,14 +23,15 @@ from typing import IO
 import msgspec
 
 from jost.platform.settings import DB_NAME, Topics
-from jost.platform.supervisor import READY_ENV, DataDirLock, Supervisor
+from jost.platform.supervisor import READY_ENV, DataDirLock, Supervisor, ready_count
 
 API_FACTORY = "jost.platform.api.app:create_app"
 JOST_COMMAND = [sys.executable, "-c", "import sys; from jost.cli import main; sys.exit(main())"]
 """``jost`` in a child process: the same interpreter, whether or not the script is on PATH."""
 WORKER_COMMAND = [sys.executable, "-m", "jost.platform.consumers.worker"]
-"""An engine worker without the CLI around it (``jost worker`` runs the same function): it
-imports only what a worker needs, so it joins its groups sooner."""
+"""The engine workers without the CLI around them (``jost worker`` runs the same functions):
+it imports only what a worker needs, so they join their groups sooner; given a count, it forks
+that many workers once it has loaded the kernel (``consumers.pool``)."""
 
 
 def free_port() -> int:
@@ -133,7 +134,7 @@ def embedded_platform(
                 READY_ENV: ready,
             }
             children = [("api", granian_command(host, port))]
-            children += [(f"worker-{i + 1}", WORKER_COMMAND) for i in range(workers)]
+            children.append(("workers", [*WORKER_COMMAND, str(workers)]))
             supervisor = Supervisor(children, env, output).start()
             try:
                 _wait_started(url, Path(ready), workers, stop, supervisor, health_timeout)
@@ -168,7 +169,7 @@ def _wait_started(
     supervisor: Supervisor,
     timeout: float,
 ) -> None:
-    """Wait until the API answers and every worker holds its partitions in both groups:
+    """Wait until the API answers and every worker holds its partitions in its groups:
     a worker that joins later makes its group rebalance, which stalls every member (and a
     job in flight) while the group forms again."""
     deadline = time.monotonic() + timeout
@@ -178,12 +179,12 @@ def _wait_started(
             raise RuntimeError(
                 "the API did not become healthy"
                 if not healthy
-                else f"only {supervisor.ready_count(ready)} of {workers} workers joined"
+                else f"only {ready_count(ready)} of {workers} workers joined"
             )
         if supervisor.child("api").restarts >= 3:
             raise RuntimeError("the API did not become healthy (it keeps dying at start)")
         healthy = healthy or _answers(f"{url}/api/health/")
-        if healthy and supervisor.ready_count(ready) >= workers:
+        if healthy and ready_count(ready) >= workers:
             return
         stop.wait(0.02)
     raise RuntimeError("interrupted while starting")

@@ -79,43 +79,77 @@ def _read_holder(fd: int) -> dict[str, object]:
         return {}
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: a process group of its own, and SIGKILL when the thread
-    that started it dies."""
-    os.setsid()
+def die_with_parent(parent: int) -> None:
+    """In a new child: SIGKILL from the kernel when the thread that started it dies; exit at
+    once when ``parent`` died before that took effect."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the supervisor died before prctl took effect
+    if os.getppid() != parent:
         os._exit(1)
 
 
-class Child(msgspec.Struct, kw_only=True):
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a zombie not yet reaped counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RestartPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    stable_seconds: float = 30.0
+    max_backoff: float = 30.0
+
+
+class Restartable(msgspec.Struct, kw_only=True):
+    """A process kept alive: when it dies it is started again, at once when it ran at least
+    ``RestartPolicy.stable_seconds``, else after a delay doubling from 1 s to ``max_backoff``.
+    The supervisor keeps its children so and the worker pool its members."""
+
     name: str
-    command: list[str]
-    proc: subprocess.Popen | None = None
     started: float = 0.0
     restarts: int = 0
     next_start: float = 0.0
 
+    def exited(self, pid: int, code: int, policy: RestartPolicy) -> str:
+        """Record a death (``code`` negative for a signal); returns the line to log."""
+        clock = time.monotonic()
+        ran = clock - self.started
+        self.restarts = 0 if ran >= policy.stable_seconds else self.restarts + 1
+        delay = min(policy.max_backoff, 2.0 ** max(self.restarts - 1, 0))
+        self.next_start = clock + delay
+        return (
+            f"{self.name} (pid {pid}) exited with code {code} after {ran:.1f} s; "
+            f"restarting it in {delay:.0f} s"
+        )
+
+    def due(self) -> bool:
+        return time.monotonic() >= self.next_start
+
+
+class Child(Restartable, kw_only=True):
+    command: list[str]
+    proc: subprocess.Popen | None = None
+
 
 class Supervisor:
-    """Starts ``children`` from a thread of its own and keeps them running until ``stop()``.
-    A child that ran less than ``stable_seconds`` is restarted after a doubling delay (1 s
-    to ``max_backoff``)."""
+    """Starts ``children`` from a thread of its own and keeps them running until ``stop()``
+    (restarted as ``Restartable`` says)."""
 
     def __init__(
         self,
         children: list[tuple[str, list[str]]],
         env: dict[str, str],
         output: IO[bytes] | None = None,
-        stable_seconds: float = 30.0,
-        max_backoff: float = 30.0,
+        policy: RestartPolicy | None = None,
     ) -> None:
         self.children = [Child(name=n, command=c) for n, c in children]
         self._env = {**env, SUPERVISOR_ENV: str(os.getpid())}
         self._output = output
-        self._stable = stable_seconds
-        self._max_backoff = max_backoff
+        self._policy = policy or RestartPolicy()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="jost-supervisor", daemon=True)
 
@@ -135,16 +169,15 @@ class Supervisor:
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
 
-    def ready_count(self, ready: Path) -> int:
-        """How many running children said they are ready (``mark_ready``) in ``ready``."""
-        pids = {c.proc.pid for c in self.children if c.proc is not None}
-        return sum(1 for entry in os.listdir(ready) if entry.isdigit() and int(entry) in pids)
-
     def _spawn(self, child: Child) -> None:
         sink = {"stdout": self._output, "stderr": subprocess.STDOUT} if self._output else {}
-        child.proc = subprocess.Popen(
-            child.command, env=self._env, preexec_fn=_die_with_parent, **sink
-        )
+        parent = os.getpid()
+
+        def in_child() -> None:  # before exec: a process group of its own, dying with us
+            os.setsid()
+            die_with_parent(parent)
+
+        child.proc = subprocess.Popen(child.command, env=self._env, preexec_fn=in_child, **sink)
         child.started = time.monotonic()
 
     def _run(self) -> None:
@@ -158,7 +191,6 @@ class Supervisor:
         _terminate([c.proc for c in self.children if c.proc is not None])
 
     def _watch(self, child: Child) -> None:
-        clock = time.monotonic()
         if child.proc is not None:
             code = child.proc.poll()
             if code is None:
@@ -166,16 +198,9 @@ class Supervisor:
             pid = child.proc.pid
             _kill_group(pid)  # what it started dies with it
             child.proc = None
-            ran = clock - child.started
-            child.restarts = 0 if ran >= self._stable else child.restarts + 1
-            delay = min(self._max_backoff, 2.0 ** max(child.restarts - 1, 0))
-            child.next_start = clock + delay
-            self.say(
-                f"{child.name} (pid {pid}) exited with code "
-                f"{code} after {ran:.1f} s; restarting it in {delay:.0f} s"
-            )
+            self.say(child.exited(pid, code, self._policy))
             return
-        if clock >= child.next_start:
+        if child.due():
             self._spawn(child)
             assert child.proc is not None
             self.say(f"{child.name} restarted (pid {child.proc.pid})")
@@ -183,6 +208,12 @@ class Supervisor:
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+
+
+def ready_count(ready: Path) -> int:
+    """How many live processes said they are ready (``mark_ready``) in ``ready``: the engine
+    workers are the pool's children, not the supervisor's."""
+    return sum(1 for entry in os.listdir(ready) if entry.isdigit() and alive(int(entry)))
 
 
 def mark_ready() -> None:

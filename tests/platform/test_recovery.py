@@ -32,6 +32,13 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _pool(up: Up) -> int:
+    """The workers' pool: the worker process with children (its members, forked)."""
+    workers = [p for p in up.children() if "consumers.worker" in _cmdline(p)]
+    (pool,) = [p for p in workers if descendants(p)]
+    return pool
+
+
 def _progress(c: httpx.Client, ids: list[str]) -> list[dict]:
     return [c.get(f"/api/status/{j}/").json() for j in ids]
 
@@ -132,11 +139,25 @@ def test_killed_worker_and_api_are_restarted_and_the_job_completes(tmp_path: Pat
                 120,
                 "three shards done",
             )
-            workers = [p for p in up.children() if "worker" in _cmdline(p)]
-            assert len(workers) == 2
-            subprocess.run(["kill", "-9", str(workers[0])], check=True)
+            # The workers: one pool process that loaded the kernel and forked two members.
+            pool = _pool(up)
+            members = sorted(descendants(pool))
+            assert len(members) == 2
+            subprocess.run(["kill", "-9", str(members[0])], check=True)
             # The platform stays up while the worker is replaced.
             assert up.healthy()
+            wait_for(
+                lambda: f"worker-1 (pid {members[0]}) exited with code -9" in up.text(),
+                10,
+                "the pool to notice its member died",
+            )
+            wait_for(lambda: "worker-1 restarted" in up.text(), 30, "the worker to be restarted")
+            wait_for(lambda: len(descendants(pool)) == 2, 10, "the pool to have two members")
+            # The pool itself killed: its members die with it, and the supervisor starts
+            # another pool, which forks two new members.
+            subprocess.run(["kill", "-9", str(pool)], check=True)
+            wait_gone({members[1]}, 10)
+            wait_for(lambda: "workers restarted" in up.text(), 30, "the pool to be restarted")
             wait_for(
                 lambda: c.get(f"/api/status/{job_id}/").json()["status"] == "completed",
                 180,
@@ -144,8 +165,8 @@ def test_killed_worker_and_api_are_restarted_and_the_job_completes(tmp_path: Pat
             )
             result = msgspec.convert(c.get(f"/api/results/{job_id}/").json(), JobResult)
         assert result.stats == local_result(body).stats
-        wait_for(lambda: "restarted" in up.text(), 30, "the worker to be restarted")
-        assert f"(pid {workers[0]}) exited with code -9" in up.text()
+        assert f"workers (pid {pool}) exited with code -9" in up.text()
+        assert len(descendants(_pool(up))) == 2
 
         granian = [p for p in up.children() if "granian" in _cmdline(p)]
         main = next(p for p in granian if descendants(p))  # the main process: it has a worker

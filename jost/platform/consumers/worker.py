@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from typing import NoReturn
 
 from jost.platform import lifeline
 from jost.platform.consumers.analyses import AnalysisWorker
@@ -72,13 +73,21 @@ def serve(
         log.info("worker: ran %d shards; stopped in %.2f s", engine.shards_run, took)
 
 
+LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(message)s"
+
+
 def main(bootstrap: str, session_timeout_ms: int = GroupTiming().session_timeout_ms) -> int:
     """A worker process until SIGINT/SIGTERM: logs at INFO, ends with its supervisor."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    run_member(bootstrap, GroupTiming.for_broker(bootstrap, session_timeout_ms))
+
+
+def run_member(bootstrap: str, timing: GroupTiming) -> NoReturn:
+    """Serve until SIGINT/SIGTERM, then end the process: a worker started alone, or a member
+    forked by the pool (``pool``)."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    timing = GroupTiming.for_broker(bootstrap, session_timeout_ms)
     lifeline.watch()
     serve(bootstrap, Topics(), timing=timing, stop=stop)
     # Everything the worker did is in the log and its groups know it left: skip the
@@ -91,8 +100,14 @@ def main(bootstrap: str, session_timeout_ms: int = GroupTiming().session_timeout
 
 
 if __name__ == "__main__":
-    # ``python -m jost.platform.consumers.worker``: as the embedded platform starts a worker
-    # (``jost worker`` is the same, with its options).
+    # ``python -m jost.platform.consumers.worker [MEMBERS]``: as the embedded platform starts
+    # its workers (``jost worker`` is the same, with its options): one process, or a pool of
+    # MEMBERS forked from one that loaded the kernel.
     if not (address := os.environ.get("JOST_BOOTSTRAP")):
         sys.exit("set JOST_BOOTSTRAP")
+    members = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    if members > 1:
+        from jost.platform.consumers.pool import run_pool
+
+        sys.exit(run_pool(address, members))
     sys.exit(main(address))
