@@ -6,6 +6,7 @@ the engine, the platform and the terminal; import from here."""
 from __future__ import annotations
 
 from jost.contracts.api import (
+    POST_SPLIT,
     ExactAnswer,
     ExactComparison,
     ExactQuery,
@@ -102,6 +103,7 @@ __all__ = [
     "PAIR_CODES",
     "PAIR_ROWS",
     "PLAY_CODES",
+    "POST_SPLIT",
     "RANKS",
     "SOFT_ROWS",
     "SURRENDER_CODES",

@@ -87,6 +87,8 @@ class Health(Record, kw_only=True):
 # -- Exact analysis (issue 8) -------------------------------------------------------------------
 
 PostSplit = Literal["per_hand_split_count", "pre_split", "first_split"]
+POST_SPLIT: PostSplit = "per_hand_split_count"
+"""The exact analyzer's default convention for playing split hands (``jost.engine.exact``)."""
 """Play of split hands in composition-dependent EVs (``jost.engine.exact``)."""
 
 

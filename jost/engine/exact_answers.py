@@ -3,7 +3,9 @@ plays (``jost exact`` and ``POST /api/exact/``), and a simulated result set besi
 it estimates (a job's result). One home for both, so the CLI and the API answer alike.
 
 It sits on top of the analyzer (``jost.engine.exact``) and the choice of chart
-(``jost.engine.playing``); nothing in the engine imports it.
+(``jost.engine.playing``); nothing in the engine imports it. The analyzer is imported where it
+is used: it loads numba, a third of the API's start, which the API does in the background
+instead (``api.app``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import lru_cache
 import msgspec
 
 from jost.contracts import (
+    POST_SPLIT,
     Chart,
     ExactAnswer,
     ExactComparison,
@@ -25,7 +28,6 @@ from jost.contracts import (
     Strategy,
     Summary,
 )
-from jost.engine.exact import POST_SPLIT, analyze, chart_ev, rules_key
 from jost.engine.playing import resolve_playing
 
 
@@ -42,6 +44,8 @@ def exact_answer(
     shoe), the EV of the chart ``strategy`` plays (named ``own_chart`` when it is the
     player's own, unnamed chart) and of the chart derived for the rules (returned too with
     ``with_chart``). Raises ``ConfigRejected`` naming the field at fault."""
+    from jost.engine.exact import analyze, chart_ev
+
     start = time.perf_counter()
     result = analyze(rules, shoe, post_split=post_split)
     played = resolve_playing(strategy, rules)
@@ -61,6 +65,8 @@ def exact_answer(
 
 @lru_cache(maxsize=256)
 def _named_chart_ev(rules: Rules, playing: str) -> tuple[float, str]:
+    from jost.engine.exact import chart_ev
+
     chart = resolve_playing(Strategy(playing=playing), rules)
     return chart_ev(rules, chart), chart.name
 
@@ -73,6 +79,8 @@ def exact_comparison(config: SimulationConfig, summary: Summary) -> ExactCompari
         return None
     if summary.ev_stderr <= 0.0:
         return None
+    from jost.engine.exact import chart_ev, rules_key
+
     playing = config.strategy.playing
     rules = rules_key(config.rules)
     if isinstance(playing, Chart):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import msgspec
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from jost.platform.embedded import log_identity
@@ -31,6 +32,16 @@ log = logging.getLogger(__name__)
 
 PACE_SECONDS = 0.02
 """The longest rest between two folds of a trickle (see ``Projector._step``)."""
+PROGRESS_SECONDS = 0.25
+"""How long shards completing wait for more of their kind before they are folded, unless a
+fact of another kind arrives (see ``Projector._gather``)."""
+PROGRESS_KINDS = frozenset({"ShardCompleted"})
+"""The facts that only move a job's progress and come in streams while jobs run: every other
+fact (a submit, a plan, a job's end, a cancel) is folded as soon as it is read."""
+
+
+class _Kind(msgspec.Struct):
+    kind: str = ""
 
 
 def consumer_config(bootstrap: str) -> dict[str, Any]:
@@ -93,6 +104,7 @@ class Projector(Loop):
         """``wait_applied`` callers to wake after the next fold (or failure)."""
         self._folded = threading.Condition()
         """Notified after each fold (or failure): ``catch_up``'s readers in threads wait on it."""
+        self._kinds = msgspec.json.Decoder(_Kind)
         self._written: dict[int, int] = {}
         """The last offset of each partition this process appended at (``wrote``)."""
 
@@ -104,7 +116,7 @@ class Projector(Loop):
         first = self._consumer.poll(0.1)
         if first is None:
             return
-        messages = [first, *self._consumer.consume(self._batch - 1, timeout=0)]
+        messages = self._gather([first, *self._consumer.consume(self._batch - 1, timeout=0)])
         records = []
         for msg in messages:
             err = msg.error()
@@ -124,6 +136,33 @@ class Projector(Loop):
                 # took, at most 20 ms, so that the next fold takes more facts at once and the
                 # intake gets the database in between. A backlog folds without a pause.
                 self._stop.wait(min(time.monotonic() - started, PACE_SECONDS))
+
+    def _gather(self, messages: list[Any]) -> list[Any]:
+        """Shards completing wait up to ``PROGRESS_SECONDS`` for more: a fold costs about
+        20 ms of statements whatever its size, and while a job runs its shards come one by
+        one (folded singly, a 100-shard job took 2 s of the API's CPU from the workers). A
+        fact of any other kind ends the wait at once: a job's end, a submit or a cancel is
+        seen as soon as it is read."""
+        deadline = time.monotonic() + PROGRESS_SECONDS
+        while (
+            len(messages) < self._batch
+            and all(self._is_progress(m) for m in messages)
+            and not self._stop.is_set()
+        ):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            wanted = self._batch - len(messages)
+            messages += self._consumer.consume(wanted, timeout=min(remaining, 0.01))
+        return messages
+
+    def _is_progress(self, message: Any) -> bool:
+        if message.error() is not None:
+            return True  # not a fact: changes nothing about when to fold
+        try:
+            return self._kinds.decode(message.value() or b"").kind in PROGRESS_KINDS
+        except msgspec.DecodeError:
+            return False
 
     def _wake(self) -> None:
         with self._folded:

@@ -333,3 +333,48 @@ def test_migrations_apply_once_in_order(tmp_path: Path):
     )
     assert [v for (v,) in applied] == versions
     again.close()
+
+
+class CountingProjection(Projection):
+    """A real projection that notes the size of each batch it folds."""
+
+    batches: list[int]
+
+    def apply(self, records: list[Record]) -> int:
+        self.batches.append(len(records))
+        return super().apply(records)
+
+
+def test_shards_completing_fold_together_and_a_job_end_folds_at_once(
+    broker: EmbeddedBroker, tmp_path: Path
+):
+    submitted, planned, *shards, completed = job_facts(5)
+    assert len(shards) == 4
+    projection = CountingProjection(tmp_path / "p.duckdb")
+    projection.batches = []
+    projector = Projector(projection, broker.bootstrap, TOPICS.events).start()
+    log = EventLog(broker.bootstrap, TOPICS)
+    try:
+        for fact in (submitted, planned):
+            at = log.append_blocking(fact)
+            wait_for(lambda at=at: projector.is_applied(at.partition, at.offset), 5, "a fold")
+        before = len(projection.batches)
+        # Four shards completing 40 ms apart, as a running job's do: not four folds.
+        for fact in shards:
+            log.append_blocking(fact)
+            time.sleep(0.04)
+        # The job's end: folded as soon as it is read, whatever waits with it.
+        at = log.append_blocking(completed)
+        appended = time.monotonic()
+        wait_for(lambda: projector.is_applied(at.partition, at.offset), 5, "the job's end")
+        latency = time.monotonic() - appended
+    finally:
+        log.close()
+        projector.stop()
+    assert len(projection.batches) - before <= 2, projection.batches
+    # The broker holds each fetch 10 ms and a fold takes a few: far under the 250 ms window.
+    assert latency < 0.15, latency
+    projection.close()
+    with duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT status, shards_done FROM jobs").fetchall() == [("completed", 4)]
+    projection.close()

@@ -34,7 +34,7 @@ import msgspec
 import numpy as np
 from msgspec import Struct
 
-from jost.contracts import RANKS, Chart, Rules
+from jost.contracts import POST_SPLIT, RANKS, Chart, Rules
 from jost.engine.codes import RANK_LETTERS
 from jost.engine.exact.analysis import Pass, run_pass
 from jost.engine.exact.charts import format_chart, from_arrays, to_arrays
@@ -66,7 +66,6 @@ __all__ = [
     "rules_key",
 ]
 
-POST_SPLIT = "per_hand_split_count"
 POST_SPLIT_CONVENTIONS = {
     "per_hand_split_count": (
         "each split hand played optimally on its own cards, the shoe reduced by the pair "

@@ -13,7 +13,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from jost.contracts import SimulationConfig
-from jost.engine.exact import chart_ev
 from jost.engine.playing import resolve_playing
 from jost.platform.api.auth import authenticated
 from jost.platform.api.defaults import defaults
@@ -35,7 +34,10 @@ log = logging.getLogger(__name__)
 def _load_the_analyzer() -> None:
     """Load the exact analyzer's compiled code (from numba's on-disk cache) while the API
     waits for its first requests: a completed job's result carries the exact EV beside the
-    simulated one, and the first result read would otherwise wait half a second for it."""
+    simulated one, and the first result read would otherwise wait half a second for it.
+    Imported here, not with the app: numba's import is a third of the API's start."""
+    from jost.engine.exact import chart_ev
+
     config = SimulationConfig()
     chart_ev(config.rules, resolve_playing(config.strategy, config.rules))
 

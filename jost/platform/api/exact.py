@@ -18,9 +18,8 @@ from litestar.di import Provide
 from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, RequestBody, Schema
 from litestar.params import Parameter
 
-from jost.contracts import ExactAnswer, ExactQuery, PostSplit, SimulationConfig
+from jost.contracts import POST_SPLIT, ExactAnswer, ExactQuery, PostSplit, SimulationConfig
 from jost.engine.errors import ConfigRejected
-from jost.engine.exact import POST_SPLIT
 from jost.engine.exact_answers import exact_answer
 from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.problems import invalid_body, rejected
