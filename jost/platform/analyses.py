@@ -34,7 +34,6 @@ from jost.contracts.indices import (
     SliceCompleted,
     SliceRequested,
 )
-from jost.engine.indices import finish
 
 ENDED = ("completed", "failed")
 _NAMESPACE = uuid.UUID("0b7f3c52-93e1-5d4a-a3f4-6c2e9d1b7a08")
@@ -210,6 +209,11 @@ def _maybe_finish(cur: duckdb.DuckDBPyConnection, analysis_id: str) -> None:
             [analysis_id],
         ).fetchall()
     ]
+    # Imported here: index generation's module loads the exact analyzer (numba), and the
+    # processes that import this one to restore or read analyses (jost run's parent, which
+    # restores the archive into a new log) never finish one.
+    from jost.engine.indices import finish
+
     try:
         result = finish(
             msgspec.json.decode(config, type=SimulationConfig),
