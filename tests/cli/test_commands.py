@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 
 import pytest
+from jost_probe import probe
 
 from jost.cli import COMMAND_MODULES, COMMANDS, build_parser
 
@@ -77,27 +75,7 @@ def test_help_and_errors_without_a_command_list_every_command(
     assert listed_commands == list(COMMANDS)
 
 
-def loaded_by(argv: list[str]) -> tuple[int, dict[str, bool]]:
-    """``jost ARGV`` run in a fresh interpreter: its exit code, and which of a few heavy
-    packages it imported."""
-    probe = (
-        "import json, sys\n"
-        "from jost.cli import main\n"
-        "try:\n"
-        "    code = main(sys.argv[1:])\n"
-        "except SystemExit as exc:\n"
-        "    code = exc.code\n"
-        "heavy = ('numba', 'textual', 'jost.platform', 'duckdb')\n"
-        "print(json.dumps([code, {m: m in sys.modules for m in heavy}]))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True
-    )
-    code, modules = json.loads(out.stdout.strip().splitlines()[-1])
-    return code, modules
-
-
 def test_simulate_help_imports_neither_the_platform_nor_the_terminal_nor_numba() -> None:
-    code, modules = loaded_by(["simulate", "--help"])
-    assert code == 0
-    assert modules == {"numba": False, "textual": False, "jost.platform": False, "duckdb": False}
+    probed = probe("simulate", "--help")
+    assert probed.code == 0 and probed.out.startswith("usage: jost simulate")
+    assert not any(probed.loaded.values()), probed.loaded
