@@ -4,7 +4,6 @@ heavy packages it imported: what a command costs at start-up shows in ``sys.modu
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from typing import NamedTuple
@@ -33,15 +32,12 @@ class Probed(NamedTuple):
 
 
 def probe(*argv: str, before: str = "", timeout: float = 60) -> Probed:
-    """``jost ARGV``; ``before``: code run first, in the same interpreter. Without the
-    address, token or port this shell may have set."""
-    env = {k: v for k, v in os.environ.items() if k not in ("JOST_TOKEN", "JOST_URL", "PORT")}
+    """``jost ARGV``; ``before``: code run first, in the same interpreter."""
     done = subprocess.run(
         [sys.executable, "-c", before + PROBE, *argv],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
     )
     lines = done.stderr.splitlines()
     marks = [line for line in lines if line.startswith(MARK)]
