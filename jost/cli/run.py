@@ -14,14 +14,14 @@ from pathlib import Path
 import msgspec
 from rich.console import Console
 
-from jost.cli.client_commands import follow_job
+from jost.cli.client_commands import follow_job, handled
 from jost.cli.config_file import ConfigError, fail, read_config
 from jost.cli.simulate import result_table, with_overrides
 from jost.engine.playing import resolve_playing
 from jost.engine.validate import check_runnable
 from jost.platform.settings import default_data_dir
 from jost.platform.standalone import embedded_platform, free_port, stop_on_signals
-from jost.terminal.client import PlatformClient, PlatformError
+from jost.terminal.client import PlatformClient, PlatformError, PlatformRefused
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,13 +53,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="DuckDB file and settings (default: JOST_DATA_DIR, else the user's data folder)",
     )
     p.add_argument("--timeout", type=float, default=3600.0, help="give up after this many seconds")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=handled(run))
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         config = read_config(args.config)
         config = with_overrides(config, rounds=args.rounds, seed=args.seed)
+        # The platform's submit makes the same check; made here, a bad config is refused
+        # before anything starts. It loads no kernel, so this process never imports numba
+        # (unless the config asks the exact analyzer for a derived chart).
         check_runnable(config)
         chart = resolve_playing(config.strategy, config.rules)
     except (ConfigError, msgspec.ValidationError, ValueError) as exc:
@@ -101,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
                         else f"job {job_id} not finished after {args.timeout:g} s"
                     )
                 result = client.result(job_id) if status.status == "completed" else None
+        except PlatformRefused:
+            # The platform's own check refused the job, naming the field: ``handled`` reports
+            # it as for jost submit (exit 1) once the platform is stopped; its log adds nothing.
+            raise
         except (RuntimeError, OSError, TimeoutError, PlatformError) as exc:
             if stop.is_set():
                 print("jost run: interrupted; stopped the platform", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jost.engine.kernel import RED
+from jost.engine.layout import RED
 
 
 def card_value(label: str) -> int:

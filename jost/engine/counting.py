@@ -18,7 +18,7 @@ from jost.contracts import (
     IndexPlay,
     SimulationConfig,
 )
-from jost.engine import kernel as k
+from jost.engine import layout
 from jost.engine.cards import card_value
 from jost.engine.codes import (
     KEEP,
@@ -103,7 +103,7 @@ def build_counting(config: SimulationConfig) -> Counting | None:
         if rank == "7_red":
             continue
         tags[card_value(rank)] = round(2 * tag)
-    tags[7 | k.RED] = round(2 * system.tags.get("7_red", system.tags["7"]))
+    tags[7 | layout.RED] = round(2 * system.tags.get("7_red", system.tags["7"]))
     decks = config.rules.decks
     if system.balanced:
         return Counting(tags, 0, True, -BALANCED_RANGE, 2 * BALANCED_RANGE + 1)
@@ -170,10 +170,10 @@ def build_deviations(plays: list[IndexPlay], tab: np.ndarray) -> tuple[np.ndarra
     tables) gives each play's other side: the chart's play where it differs from the index
     play's action, else the action's opposite. A surrender index for a pair with no surrender
     row of its own gets one, copied from its total's row."""
-    dev = np.zeros((k.T_SURR_PAIR + 1, 22, 11, k.N_DEV_FIELDS), np.int64)
-    insurance = (k.MODE_NONE, 0)
+    dev = np.zeros((layout.T_SURR_PAIR + 1, 22, 11, layout.N_DEV_FIELDS), np.int64)
+    insurance = (layout.MODE_NONE, 0)
     for play in plays:
-        mode = k.MODE_AT_OR_ABOVE if play.apply == "at_or_above" else k.MODE_BELOW
+        mode = layout.MODE_AT_OR_ABOVE if play.apply == "at_or_above" else layout.MODE_BELOW
         at = math.ceil(play.index)
         if play.hand == "insurance":
             insurance = (mode, at)
@@ -183,22 +183,22 @@ def build_deviations(plays: list[IndexPlay], tab: np.ndarray) -> tuple[np.ndarra
         row = card_value(label) if kind == "pair" else int(label)
         if play.action == "R":
             if kind == "pair":
-                plane = k.T_SURR_PAIR
+                plane = layout.T_SURR_PAIR
                 if tab[plane, row, up] == NO_ROW:
                     total_plane, total_row = (
-                        (k.T_SURR_SOFT, 12) if row == 1 else (k.T_SURR_HARD, 2 * row)
+                        (layout.T_SURR_SOFT, 12) if row == 1 else (layout.T_SURR_HARD, 2 * row)
                     )
                     tab[plane, row, :] = tab[total_plane, total_row, :]
             else:
-                plane = k.T_SURR_HARD if kind == "hard" else k.T_SURR_SOFT
+                plane = layout.T_SURR_HARD if kind == "hard" else layout.T_SURR_SOFT
             action, otherwise = SURRENDER, KEEP
         elif kind == "pair":
-            plane = k.T_PAIR
+            plane = layout.T_PAIR
             action = PAIR_CODE[play.action]
             chart = int(tab[plane, row, up])
             otherwise = chart if chart != action else PAIR_OPPOSITE[action]
         else:
-            plane = k.T_HARD if kind == "hard" else k.T_SOFT
+            plane = layout.T_HARD if kind == "hard" else layout.T_SOFT
             action = PLAY_CODE[play.action]
             chart = int(tab[plane, row, up])
             otherwise = chart if chart != action else PLAY_OPPOSITE[action]

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from jost.contracts import UPCARDS, Chart, Rules, SimulationConfig
-from jost.engine import kernel as k
+from jost.engine import layout
 from jost.engine.cards import card_value
 from jost.engine.charts import surrender_table
 from jost.engine.codes import (
@@ -30,14 +30,22 @@ from jost.engine.counting import (
 from jost.engine.playing import resolve_playing
 
 _BLACKJACK_PAYS = {1.5: (3, 2), 1.2: (6, 5), 1.0: (1, 1)}
-_HOLE_RULE = {"peek": k.HOLE_PEEK, "enhc": k.HOLE_ENHC, "enhc_all": k.HOLE_ENHC_ALL}
+_HOLE_RULE = {"peek": layout.HOLE_PEEK, "enhc": layout.HOLE_ENHC, "enhc_all": layout.HOLE_ENHC_ALL}
 _SHUFFLE_RULE = {
-    "cut_card": k.SHUFFLE_CUT_CARD,
-    "every_round": k.SHUFFLE_EVERY_ROUND,
-    "continuous": k.SHUFFLE_CONTINUOUS,
+    "cut_card": layout.SHUFFLE_CUT_CARD,
+    "every_round": layout.SHUFFLE_EVERY_ROUND,
+    "continuous": layout.SHUFFLE_CONTINUOUS,
 }
-_DECK_EST = {"exact": k.EST_EXACT, "half_deck": k.EST_HALF_DECK, "full_deck": k.EST_FULL_DECK}
-_ROUNDING = {"floor": k.ROUND_FLOOR, "truncate": k.ROUND_TRUNCATE, "round": k.ROUND_NEAREST}
+_DECK_EST = {
+    "exact": layout.EST_EXACT,
+    "half_deck": layout.EST_HALF_DECK,
+    "full_deck": layout.EST_FULL_DECK,
+}
+_ROUNDING = {
+    "floor": layout.ROUND_FLOOR,
+    "truncate": layout.ROUND_TRUNCATE,
+    "round": layout.ROUND_NEAREST,
+}
 
 
 class Game(NamedTuple):
@@ -52,9 +60,9 @@ class Game(NamedTuple):
     bin_low: int  # the count of the first bin
     counting: bool
 
-    def arrays(self) -> k.GameArrays:
+    def arrays(self) -> layout.GameArrays:
         """What the kernel reads."""
-        return k.GameArrays(self.params, self.tab, self.dev, self.tags, self.bets)
+        return layout.GameArrays(self.params, self.tab, self.dev, self.tags, self.bets)
 
 
 def build_game(config: SimulationConfig) -> Game:
@@ -66,38 +74,38 @@ def build_game(config: SimulationConfig) -> Game:
     dev, insurance = build_deviations(resolve_deviations(config), tab)
     bets = build_bets(config, counting)
 
-    params = np.zeros(k.N_PARAMS, np.int64)
-    params[k.P_H17] = rules.dealer_hits_soft_17
-    params[k.P_BJ_NUM], params[k.P_BJ_DEN] = _BLACKJACK_PAYS[rules.blackjack_pays]
-    params[k.P_DAS] = rules.double_after_split
-    params[k.P_MAX_HANDS] = rules.max_split_hands
-    params[k.P_RSA] = rules.resplit_aces
-    params[k.P_HSA] = rules.hit_split_aces
-    params[k.P_SURRENDER] = SURRENDER_RULE[rules.surrender]
-    params[k.P_HOLE] = _HOLE_RULE[rules.hole_card]
-    params[k.P_SHUFFLE] = _SHUFFLE_RULE[rules.shuffle]
-    params[k.P_CUT] = round(rules.penetration * 52 * rules.decks)
-    params[k.P_SEATS] = config.table.seats
-    params[k.P_OUR_SEAT] = config.table.position - 1
-    params[k.P_SPOTS] = config.table.spots
-    params[k.P_BET] = bets.flat
-    params[k.P_INSURANCE_MODE], params[k.P_INSURANCE_AT] = insurance
-    params[k.P_DEVIATIONS] = bool(dev[..., k.DEV_MODE].any())
+    params = np.zeros(layout.N_PARAMS, np.int64)
+    params[layout.P_H17] = rules.dealer_hits_soft_17
+    params[layout.P_BJ_NUM], params[layout.P_BJ_DEN] = _BLACKJACK_PAYS[rules.blackjack_pays]
+    params[layout.P_DAS] = rules.double_after_split
+    params[layout.P_MAX_HANDS] = rules.max_split_hands
+    params[layout.P_RSA] = rules.resplit_aces
+    params[layout.P_HSA] = rules.hit_split_aces
+    params[layout.P_SURRENDER] = SURRENDER_RULE[rules.surrender]
+    params[layout.P_HOLE] = _HOLE_RULE[rules.hole_card]
+    params[layout.P_SHUFFLE] = _SHUFFLE_RULE[rules.shuffle]
+    params[layout.P_CUT] = round(rules.penetration * 52 * rules.decks)
+    params[layout.P_SEATS] = config.table.seats
+    params[layout.P_OUR_SEAT] = config.table.position - 1
+    params[layout.P_SPOTS] = config.table.spots
+    params[layout.P_BET] = bets.flat
+    params[layout.P_INSURANCE_MODE], params[layout.P_INSURANCE_AT] = insurance
+    params[layout.P_DEVIATIONS] = bool(dev[..., layout.DEV_MODE].any())
     if counting is not None:
         count = config.strategy.count
-        params[k.P_COUNTING] = 1
-        params[k.P_BALANCED] = counting.balanced
-        params[k.P_DECK_EST] = _DECK_EST[count.deck_estimation]
-        params[k.P_ROUNDING] = _ROUNDING[count.rounding]
-        params[k.P_BIN_LOW] = counting.bin_low
+        params[layout.P_COUNTING] = 1
+        params[layout.P_BALANCED] = counting.balanced
+        params[layout.P_DECK_EST] = _DECK_EST[count.deck_estimation]
+        params[layout.P_ROUNDING] = _ROUNDING[count.rounding]
+        params[layout.P_BIN_LOW] = counting.bin_low
     wonging = config.betting.wonging
     if wonging is not None:
-        params[k.P_WONG] = 1
-        params[k.P_WONG_ENTER] = math.ceil(wonging.enter_at)
-        params[k.P_WONG_LEAVE] = math.ceil(wonging.leave_below)
+        params[layout.P_WONG] = 1
+        params[layout.P_WONG_ENTER] = math.ceil(wonging.enter_at)
+        params[layout.P_WONG_LEAVE] = math.ceil(wonging.leave_below)
     if config.bankroll is not None:
-        params[k.P_TRIP_ROUNDS] = config.bankroll.trip_rounds
-        params[k.P_BANKROLL] = round(config.bankroll.units * bets.ticks_per_unit)
+        params[layout.P_TRIP_ROUNDS] = config.bankroll.trip_rounds
+        params[layout.P_BANKROLL] = round(config.bankroll.units * bets.ticks_per_unit)
     return Game(
         params=params,
         tab=tab,
@@ -113,25 +121,25 @@ def build_game(config: SimulationConfig) -> Game:
 
 
 def build_tables(chart: Chart, rules: Rules) -> np.ndarray:
-    tab = np.zeros((k.N_PLANES, 22, 11), np.int8)
+    tab = np.zeros((layout.N_PLANES, 22, 11), np.int8)
     for row, cells in chart.hard.items():
-        _fill(tab[k.T_HARD, int(row)], cells, PLAY_CODE)
+        _fill(tab[layout.T_HARD, int(row)], cells, PLAY_CODE)
     for row, cells in chart.soft.items():
-        _fill(tab[k.T_SOFT, int(row)], cells, PLAY_CODE)
+        _fill(tab[layout.T_SOFT, int(row)], cells, PLAY_CODE)
     for row, cells in chart.pairs.items():
-        _fill(tab[k.T_PAIR, card_value(row)], cells, PAIR_CODE)
+        _fill(tab[layout.T_PAIR, card_value(row)], cells, PAIR_CODE)
 
     surrender = surrender_table(chart, rules)
-    tab[k.T_SURR_PAIR, :, :] = NO_ROW
+    tab[layout.T_SURR_PAIR, :, :] = NO_ROW
     if surrender is not None:
         for row, cells in surrender.hard.items():
-            _fill(tab[k.T_SURR_HARD, int(row)], cells, SURRENDER_CODE)
+            _fill(tab[layout.T_SURR_HARD, int(row)], cells, SURRENDER_CODE)
         for row, cells in surrender.soft.items():
-            _fill(tab[k.T_SURR_SOFT, int(row)], cells, SURRENDER_CODE)
+            _fill(tab[layout.T_SURR_SOFT, int(row)], cells, SURRENDER_CODE)
         for row, cells in surrender.pairs.items():
-            _fill(tab[k.T_SURR_PAIR, card_value(row)], cells, SURRENDER_CODE)
+            _fill(tab[layout.T_SURR_PAIR, card_value(row)], cells, SURRENDER_CODE)
 
-    tab[k.T_DOUBLE_OK, :, :2] = double_table(rules.double)
+    tab[layout.T_DOUBLE_OK, :, :2] = double_table(rules.double)
     return tab
 
 

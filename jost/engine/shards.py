@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 
 from jost.contracts import ShardStats, SimulationConfig
-from jost.engine import kernel as k
+from jost.engine import kernel, layout
 from jost.engine.cards import new_shoe
 from jost.engine.game import Game, build_game
 from jost.engine.stats import bin_from_row, tally_from_array
@@ -47,30 +47,30 @@ def run_shard(
     if game is None:
         game = build_game(config)
     shoe = new_shoe(game.decks)
-    cur = np.zeros(k.CURSOR_SIZE, np.int64)
-    cur[k.IRC] = game.irc
-    cur[k.RC] = game.irc
+    cur = np.zeros(layout.CURSOR_SIZE, np.int64)
+    cur[layout.IRC] = game.irc
+    cur[layout.RC] = game.irc
     rng = np.array([shard_seed(config.seed, shard_index)], dtype=np.uint64)
-    out = np.zeros(k.N_OUT, np.int64)
-    bins = np.zeros((len(game.bets) if game.counting else 1, k.N_BIN_FIELDS), np.int64)
+    out = np.zeros(layout.N_OUT, np.int64)
+    bins = np.zeros((len(game.bets) if game.counting else 1, layout.N_BIN_FIELDS), np.int64)
     trip_rounds = config.bankroll.trip_rounds if config.bankroll is not None else 0
     trips = np.zeros(max(rounds // trip_rounds, 1) if trip_rounds else 1, np.int64)
-    k.play_rounds(
+    kernel.play_rounds(
         game.arrays(),
-        k.Shoe(shoe, cur, rng),
+        layout.Shoe(shoe, cur, rng),
         rounds,
-        k.Tallies(out, bins, trips),
-        np.zeros(k.SCRATCH_SHAPE, np.int64),
-        np.zeros(k.TRIP_SIZE, np.int64),
+        layout.Tallies(out, bins, trips),
+        np.zeros(layout.SCRATCH_SHAPE, np.int64),
+        np.zeros(layout.TRIP_SIZE, np.int64),
     )
     by_count = {}
     if game.counting:
         by_count = {
             game.bin_low + i: bin_from_row(row)
             for i, row in enumerate(bins)
-            if row[k.B_ROUNDS_DEALT]
+            if row[layout.B_ROUNDS_DEALT]
         }
-    n_trips = int(out[k.O_TRIPS])
+    n_trips = int(out[layout.O_TRIPS])
     trip_results = dict(
         sorted(Counter(int(x) // game.ticks_per_unit for x in trips[:n_trips]).items())
     )

@@ -19,12 +19,12 @@ from jost.contracts import (
     Tally,
     TrueCountRow,
 )
-from jost.engine import kernel as k
+from jost.engine import layout
 
 TALLY_FIELDS: tuple[str, ...] = Tally.__struct_fields__
 BIN_FIELDS: tuple[str, ...] = CountBin.__struct_fields__
-assert len(TALLY_FIELDS) == k.N_OUT, "kernel outputs and Tally fields must line up"
-assert len(BIN_FIELDS) == k.N_BIN_FIELDS, "kernel bins and CountBin fields must line up"
+assert len(TALLY_FIELDS) == layout.N_OUT, "kernel outputs and Tally fields must line up"
+assert len(BIN_FIELDS) == layout.N_BIN_FIELDS, "kernel bins and CountBin fields must line up"
 
 Z95 = 1.959963984540054
 QUANTILES = (0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from jost.contracts import SimulationConfig
-from jost.engine import kernel as k
+from jost.engine import layout
 from jost.engine.errors import ConfigRejected
 from jost.engine.game import Game, build_game
 
@@ -54,7 +54,7 @@ def check_runnable(config: SimulationConfig) -> None:
     except ArithmeticError as exc:
         raise ConfigRejected("$.betting", _arith(exc)) from exc
     _check_counting(config, game)
-    bets = game.bets if game.counting else np.array([game.params[k.P_BET]])
+    bets = game.bets if game.counting else np.array([game.params[layout.P_BET]])
     if int(bets.min()) <= 0:
         raise ConfigRejected(
             "$.betting.ramp" if config.betting.ramp else "$.betting",

@@ -209,8 +209,9 @@ def _maybe_finish(cur: duckdb.DuckDBPyConnection, analysis_id: str) -> None:
             [analysis_id],
         ).fetchall()
     ]
-    # Imported here: the projection (and so the API) imports this module, and the exact
-    # analyzer loads numba, a third of the API's start.
+    # Imported here: index generation loads the exact analyzer (numba), and the processes
+    # that import this module (the API through its projection, jost run's parent restoring
+    # the archive) seldom or never finish an analysis.
     from jost.engine.indices import finish
 
     try:

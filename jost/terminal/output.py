@@ -12,8 +12,8 @@ from typing import Any
 
 import msgspec
 
+from jost import engine
 from jost.contracts import SimulationConfig, Summary
-from jost.engine import simulate, summarize
 from jost.engine.playing import resolve_playing
 
 TIMING_KEYS = ("workers", "seconds")
@@ -46,8 +46,10 @@ def run_local(
 ) -> Summary:
     """Run ``config`` on this machine's cores (no platform): the same statistics, bit for
     bit, as the platform's workers give for it."""
-    stats = simulate(config, workers=workers or os.cpu_count() or 1, progress=progress)
-    return summarize(stats, config)
+    # Through the package, when a run starts: simulate loads the numba kernel, which the
+    # commands importing this module for its output alone (jost run, jost submit) never need.
+    stats = engine.simulate(config, workers=workers or os.cpu_count() or 1, progress=progress)
+    return engine.summarize(stats, config)
 
 
 def result_csv(summary: Summary) -> str:

@@ -12,8 +12,7 @@ import pytest
 
 from jost.cli.config_file import profile_names, read_profile
 from jost.contracts import SimulationConfig, decode_config
-from jost.engine import kernel as k
-from jost.engine import simulate, summarize
+from jost.engine import kernel, layout, simulate, summarize
 from jost.engine.counting import bet_money, count_system_names, load_count_system
 from jost.engine.exact import analyze
 from jost.engine.game import build_game
@@ -59,7 +58,7 @@ def test_ko_and_red_7_start_at_their_initial_running_counts() -> None:
     assert game.irc == 2 * (4 - 4 * 6)  # half points: KO's IRC is 4 - 4 x decks
     game = build_game(counter(strategy__count={"system": "red_7"}, strategy__deviations="none"))
     assert game.irc == 2 * (-2 * 6)
-    assert game.tags[7] == 0 and game.tags[7 | k.RED] == 2  # black 7: 0, red 7: +1
+    assert game.tags[7] == 0 and game.tags[7 | layout.RED] == 2  # black 7: 0, red 7: +1
 
 
 @pytest.mark.parametrize(
@@ -82,11 +81,11 @@ def test_true_count_from_the_unseen_cards(
         strategy__count={"system": "hi_lo", "deck_estimation": estimation, "rounding": rounding}
     )
     game = build_game(cfg)
-    cur = np.zeros(k.CURSOR_SIZE, np.int64)
+    cur = np.zeros(layout.CURSOR_SIZE, np.int64)
     n_cards = 312
-    cur[k.POS] = n_cards - unseen
-    cur[k.RC] = rc_half_points
-    assert k.count_now(cur, n_cards, game.params) == expected
+    cur[layout.POS] = n_cards - unseen
+    cur[layout.RC] = rc_half_points
+    assert kernel.count_now(cur, n_cards, game.params) == expected
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 from jost.cli import main
 from jost.contracts import IndexPlay, SimulationConfig, decode_config
 from jost.contracts.indices import IndexPlan, IndexSums
-from jost.engine import kernel as k
+from jost.engine import kernel, layout
 from jost.engine.counting import load_count_system, load_deviation_set
 from jost.engine.indices import GeneratedIndices, _Counter, finish, fold_slice, generate, plan
 
@@ -40,21 +40,22 @@ def by_cell(result: GeneratedIndices) -> dict[tuple[str, str, str], IndexPlay]:
 def test_the_count_is_the_kernels(estimation: str, rounding: str) -> None:
     """The count a composition is grouped by is the one the simulator's player acts on."""
     counter = _Counter(6, load_count_system("hi_lo"), estimation, rounding)
-    params = np.zeros(k.N_PARAMS, np.int64)
-    params[k.P_BALANCED] = 1
-    params[k.P_DECK_EST] = {"exact": k.EST_EXACT, "half_deck": k.EST_HALF_DECK}.get(
-        estimation, k.EST_FULL_DECK
+    params = np.zeros(layout.N_PARAMS, np.int64)
+    params[layout.P_BALANCED] = 1
+    params[layout.P_DECK_EST] = {"exact": layout.EST_EXACT, "half_deck": layout.EST_HALF_DECK}.get(
+        estimation, layout.EST_FULL_DECK
     )
-    params[k.P_ROUNDING] = {"floor": k.ROUND_FLOOR, "truncate": k.ROUND_TRUNCATE}.get(
-        rounding, k.ROUND_NEAREST
-    )
+    params[layout.P_ROUNDING] = {
+        "floor": layout.ROUND_FLOOR,
+        "truncate": layout.ROUND_TRUNCATE,
+    }.get(rounding, layout.ROUND_NEAREST)
     rng = random.Random(5)
     for _ in range(2000):
         unseen = rng.randint(1, 312)
         half_points = rng.randint(-80, 80)
-        cur = np.zeros(k.CURSOR_SIZE, np.int64)
-        cur[k.POS], cur[k.RC] = 312 - unseen, half_points
-        assert counter.of(half_points / 2, unseen) == k.count_now(cur, 312, params), (
+        cur = np.zeros(layout.CURSOR_SIZE, np.int64)
+        cur[layout.POS], cur[layout.RC] = 312 - unseen, half_points
+        assert counter.of(half_points / 2, unseen) == kernel.count_now(cur, 312, params), (
             half_points,
             unseen,
         )
