@@ -10,12 +10,16 @@ from typing import Self
 
 log = logging.getLogger(__name__)
 
+CLOSE_SECONDS = 5.0
+"""How long ``stop`` waits for a loop's ``_close`` once its last step ended."""
+
 
 class Loop:
     name = "jost-loop"
 
     def __init__(self) -> None:
         self._stop = threading.Event()
+        self._stepped_out = threading.Event()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
 
@@ -27,10 +31,21 @@ class Loop:
         """Ask the loop to end after its current step, without waiting (``stop`` waits)."""
         self._stop.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, close_timeout: float = CLOSE_SECONDS) -> bool:
+        """Ask the loop to end, wait up to ``timeout`` for its step to end (a worker's shard
+        running), then up to ``close_timeout`` for ``_close``. False when the thread is still
+        there: a client's close can hang (librdkafka's, when the group hands the member
+        partitions while it leaves), and the process goes on without it."""
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout)
+            self._stepped_out.wait(timeout)
+            self._thread.join(close_timeout)
+        if self._thread.is_alive():
+            log.warning(
+                "%s did not close within %.0f s; going on without it", self.name, close_timeout
+            )
+            return False
+        return True
 
     def _main(self) -> None:
         try:
@@ -41,6 +56,7 @@ class Loop:
             self.error = exc
             self._failed(exc)
         finally:
+            self._stepped_out.set()
             self._close()
 
     def _step(self) -> None:

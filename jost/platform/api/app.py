@@ -3,7 +3,9 @@ tests and ``jost up`` pass settings."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,7 +37,11 @@ def _load_the_analyzer() -> None:
     """Load the exact analyzer's compiled code (from numba's on-disk cache) while the API
     waits for its first requests: a completed job's result carries the exact EV beside the
     simulated one, and the first result read would otherwise wait half a second for it.
-    Imported here, not with the app: numba's import is a third of the API's start."""
+    Imported here, not with the app: numba's import is a third of the API's start. At the
+    lowest priority (this thread alone): it takes the CPU the engine workers and the API's
+    requests leave, not theirs, when the platform starts or a job runs."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     from jost.engine.exact import chart_ev
 
     config = SimulationConfig()

@@ -130,7 +130,8 @@ class AnalysisWorker(Loop):
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         numbers = {tp.partition for tp in partitions}
-        self._commit(numbers, asynchronous=False)
+        if not self._stepped_out.is_set():  # closing: ``_close`` has just committed it all
+            self._commit(numbers, asynchronous=False)
         for number in numbers:
             self._position.pop(number, None)
             self._committed.pop(number, None)

@@ -153,9 +153,10 @@ class EngineWorker(Loop):
         # the broker still takes it): the next owner skips it either way (its directory reads
         # the results), it does not run it again.
         numbers = {tp.partition for tp in partitions}
-        self._log.flush()
-        self._settle()
-        self._commit(numbers, asynchronous=False)
+        if not self._stepped_out.is_set():  # closing: ``_close`` has just committed it all
+            self._log.flush()
+            self._settle()
+            self._commit(numbers, asynchronous=False)
         self._backlog.drop(numbers)
         for number in numbers:
             self._committed.pop(number, None)

@@ -67,7 +67,7 @@ def serve(
         for part in parts.values():
             part.request_stop()
         for part in parts.values():
-            part.stop(timeout=60.0)
+            part.stop(timeout=60.0)  # a shard running finishes; a close gets CLOSE_SECONDS
         event_log.close()
         took = time.perf_counter() - began
         log.info("worker: ran %d shards; stopped in %.2f s", engine.shards_run, took)
