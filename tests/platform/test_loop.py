@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -42,3 +44,30 @@ def test_a_hanging_close_is_left_after_its_bound():
     took = time.monotonic() - began
     assert 0.45 < took < 2.0, took
     loop.release.set()
+
+
+def test_a_worker_stuck_stopping_exits_once_its_shard_is_done():
+    """A process whose stop hangs ends itself ``STUCK_SECONDS`` after its last shard: not
+    while the shard runs, and with the count of shards it ran in its log."""
+    code = """
+import logging, sys, threading, time
+from types import SimpleNamespace
+from jost.platform.consumers import worker
+logging.basicConfig(level=logging.INFO, stream=sys.stdout)
+worker.STUCK_SECONDS = 0.3
+engine = SimpleNamespace(running_shard=True, shards_run=7)
+began = time.monotonic()
+worker._exit_if_stuck(engine)
+time.sleep(0.5)  # the shard still running: no exit
+print("alive after", round(time.monotonic() - began, 1), flush=True)
+engine.running_shard = False
+threading.Event().wait(10)  # the stop that hangs
+print("never")
+"""
+    began = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    took = time.monotonic() - began
+    assert out.returncode == 0, out.stderr
+    assert "alive after 0.5" in out.stdout and "never" not in out.stdout
+    assert "worker: ran 7 shards; still stopping" in out.stdout
+    assert took < 5, took

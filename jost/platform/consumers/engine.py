@@ -120,6 +120,8 @@ class EngineWorker(Loop):
         self._committed: dict[int, int] = {}
         self.assigned = threading.Event()
         self.shards_run = 0
+        self.running_shard = False
+        """Whether the kernel is playing a shard now (a stop waits for it)."""
         self._consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
@@ -208,7 +210,12 @@ class EngineWorker(Loop):
             log.info("engine: shard %s of job %s is done already", index, job)
             self._backlog.done(item)
             return
-        result = run(request, self._directory.config_blocking(job), self._games)
+        config = self._directory.config_blocking(job)
+        self.running_shard = True
+        try:
+            result = run(request, config, self._games)
+        finally:
+            self.running_shard = False
         self.shards_run += 1
         self._log.append_nowait(result, lambda err: self._logged.put((item, err)))
 

@@ -32,9 +32,11 @@ def serve(
     timing: GroupTiming | None = None,
     stop: threading.Event | None = None,
     deadline: Deadline | None = None,
+    exit_when_stuck: bool = False,
 ) -> None:
     """Run until ``stop`` is set, then let the shard running finish. A part that stopped on
-    an error ends the process (its supervisor starts another)."""
+    an error ends the process (its supervisor starts another). ``exit_when_stuck``: a worker
+    process of its own ends itself when stopping hangs (``_exit_if_stuck``)."""
     timing = timing or GroupTiming()
     stop = stop or threading.Event()
     event_log = EventLog(bootstrap, topics)
@@ -63,6 +65,8 @@ def serve(
                     raise RuntimeError(f"{name} stopped: {part.error}")
     finally:
         began = time.perf_counter()
+        if exit_when_stuck:
+            _exit_if_stuck(engine)
         # Together: each finishes its step (the engine its shard) and leaves its group.
         for part in parts.values():
             part.request_stop()
@@ -71,6 +75,32 @@ def serve(
         event_log.close()
         took = time.perf_counter() - began
         log.info("worker: ran %d shards; stopped in %.2f s", engine.shards_run, took)
+
+
+STUCK_SECONDS = 5.0
+"""How long a stopping worker may take once no shard is running before it exits anyway."""
+
+
+def _exit_if_stuck(engine: EngineWorker) -> None:
+    """Let the shard running finish, then end the process if stopping takes longer than
+    ``STUCK_SECONDS``: one stop in tens hung (a group handing this member the partitions of
+    one that left, while it left too) until its supervisor killed it after 25 s. Everything
+    it did is in the log and committed only once there, so leaving without a goodbye loses
+    nothing: the group notices at its session timeout."""
+
+    def watch() -> None:
+        while engine.running_shard:
+            time.sleep(0.05)
+        time.sleep(STUCK_SECONDS)
+        log.warning(
+            "worker: ran %d shards; still stopping %.0f s after the last, exiting",
+            engine.shards_run,
+            STUCK_SECONDS,
+        )
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="jost-stop-watch", daemon=True).start()
 
 
 LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(message)s"
@@ -89,7 +119,7 @@ def run_member(bootstrap: str, timing: GroupTiming) -> NoReturn:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     lifeline.watch()
-    serve(bootstrap, Topics(), timing=timing, stop=stop)
+    serve(bootstrap, Topics(), timing=timing, stop=stop, exit_when_stuck=True)
     # Everything the worker did is in the log and its groups know it left: skip the
     # interpreter's teardown (numba's and the Kafka clients' take half a second), so that
     # stopping the platform is not spent waiting for it.
