@@ -71,6 +71,19 @@ def _named_chart_ev(rules: Rules, playing: str) -> tuple[float, str]:
     return chart_ev(rules, chart), chart.name
 
 
+def preload(config: SimulationConfig) -> None:
+    """Load the analyzer (from numba's on-disk cache) and keep the exact EV of ``config``'s
+    named chart for its rules, so the first result read of such a job waits for neither
+    (about 0.5 s and 0.1 s)."""
+    from jost.engine.exact import chart_ev, rules_key
+
+    playing = config.strategy.playing
+    if isinstance(playing, str):
+        _named_chart_ev(rules_key(config.rules), playing)
+    else:
+        chart_ev(config.rules, playing)
+
+
 def exact_comparison(config: SimulationConfig, summary: Summary) -> ExactComparison | None:
     """A simulated result against the exact EV of the chart it played: where the job bets
     flat and plays a chart without a count (no count means no deviations, ramp, wonging or
