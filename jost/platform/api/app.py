@@ -3,9 +3,7 @@ tests and ``jost up`` pass settings."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,11 +35,9 @@ def _load_the_analyzer() -> None:
     """Load the exact analyzer while the API waits for its first requests: a completed job's
     result carries the exact EV beside the simulated one, and the first result read of the
     default game would otherwise wait 0.6 s for it (``preload``). Not imported with the app:
-    numba's import is a third of the API's start. At the lowest priority (this thread alone):
-    it takes the CPU the engine workers and the API's requests leave, not theirs, when the
-    platform starts or a job runs."""
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    numba's import is a third of the API's start. (Not at a lower priority: this thread holds
+    the GIL while it imports, and a thread the scheduler rarely runs would stall the API's
+    requests while it holds it.)"""
     preload(SimulationConfig())
 
 
