@@ -144,16 +144,15 @@ class Projector(Loop):
         fact of any other kind ends the wait at once: a job's end, a submit or a cancel is
         seen as soon as it is read."""
         deadline = time.monotonic() + PROGRESS_SECONDS
-        while (
-            len(messages) < self._batch
-            and all(self._is_progress(m) for m in messages)
-            and not self._stop.is_set()
-        ):
+        progress = all(self._is_progress(m) for m in messages)
+        while progress and len(messages) < self._batch and not self._stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             wanted = self._batch - len(messages)
-            messages += self._consumer.consume(wanted, timeout=min(remaining, 0.01))
+            more = self._consumer.consume(wanted, timeout=min(remaining, 0.01))
+            messages += more
+            progress = all(self._is_progress(m) for m in more)  # each message decoded once
         return messages
 
     def _is_progress(self, message: Any) -> bool:

@@ -78,15 +78,15 @@ class Pool:
         if pid:
             member.pid, member.started = pid, time.monotonic()
             return
-        # The member: never return into the pool's loop, whatever happens.
-        code = 1
+        # The member: never return into the pool's loop, whatever happens (``run_member``
+        # ends the process itself; only an exception gets here).
         try:
             die_with_parent(pool)
             run_member(self._bootstrap, self._timing)
         except BaseException:
             traceback.print_exc()
         finally:
-            os._exit(code)
+            os._exit(1)
 
     def _reap(self) -> None:
         while True:
