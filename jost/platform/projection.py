@@ -8,6 +8,7 @@ duplicate in the log (a shard run twice) is harmless.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -93,6 +94,12 @@ class Projection:
             self._con.execute("SET allocator_background_threads = true")
             self._con.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
+        """The fold's: held by a writer of the tables the fold writes (and ``projector_*``)."""
+        self._intake_lock = threading.Lock()
+        """The intake's: held by a writer of ``submissions``. Apart from the fold's, since
+        DuckDB runs two transactions that write different tables side by side (each on a
+        cursor of its own): a job's acceptance never waits for a fold, which takes tens of
+        milliseconds, and the fold never waits for it."""
         self._queue_lock = threading.Lock()
         self._queue: list[_Intake] = []
         """Jobs waiting for ``accept``'s next group commit."""
@@ -153,21 +160,32 @@ class Projection:
         from the owner and the key; the primary key decides who was first).
 
         Group commit: concurrent callers queue their job; one of them at a time leads, and
-        writes what is queued in one transaction (one commit, one turn of the lock the fold
-        also wants) until the queue is empty; the others wait for the commit that holds
-        their job, not for the lock. A fold that takes the lock first writes the queued jobs
-        in its own transaction (``apply``)."""
+        writes what is queued in one transaction until the queue is empty; the others wait
+        for the commit that holds their job, not for the lock."""
         waiting = _Intake(event)
+        if self._enqueue(waiting):
+            self._commit_queued()
+        waiting.finished.wait()
+        return waiting.answer()
+
+    async def accept_async(self, event: JobSubmitted) -> JobSubmitted | None:
+        """``accept`` for an event loop: a caller waiting for its group's commit holds no
+        thread (only the leader writes, in one)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        waiting = _Intake(event, lambda: loop.call_soon_threadsafe(_wake, done))
+        if self._enqueue(waiting):
+            await asyncio.to_thread(self._commit_queued)
+        await done
+        return waiting.answer()
+
+    def _enqueue(self, waiting: _Intake) -> bool:
+        """Queue a job for the next group commit; True when the caller is to lead it."""
         with self._queue_lock:
             self._queue.append(waiting)
             lead = not self._leading
             self._leading = True
-        if lead:
-            self._commit_queued()
-        waiting.finished.wait()
-        if waiting.error is not None:
-            raise waiting.error
-        return waiting.first
+        return lead
 
     def _commit_queued(self) -> None:
         """Lead: write the queue in groups until it is empty. A job queued while the leader
@@ -178,7 +196,7 @@ class Projection:
                 if not batch:
                     self._leading = False
                     return
-            with self._lock:
+            with self._intake_lock:
                 try:
                     _accept_all(self._con.cursor(), batch)
                 except BaseException as exc:  # never leave a caller waiting
@@ -186,8 +204,9 @@ class Projection:
 
     def write(self, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``action`` on a cursor in one transaction, as the file's one writer (what an
-        intake that records many rows at once, a sweep's, needs)."""
-        with self._lock:
+        intake that records many rows at once, a sweep's, needs): it holds the intake's lock
+        and the fold's, so it may write ``submissions`` and the fold's tables."""
+        with self._intake_lock, self._lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -250,14 +269,9 @@ class Projection:
                 seen.add(event.event_id)
                 batch.append(_Logged(event, rec.partition, rec.offset, rec.value))
         with self._lock:
-            # Jobs waiting for ``accept``'s group commit ride along: one commit instead of
-            # two, where the fold and the intake would take the lock in turn.
-            with self._queue_lock:
-                intake, self._queue = self._queue, []
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                settle = _record_intake(cur, intake) if intake else None
                 archived = new = _archive(cur, batch, self._last_seq)
                 if tokens := [
                     b.event for b in new if isinstance(b.event, TokenIssued | TokenRevoked)
@@ -289,14 +303,8 @@ class Projection:
                 cur.execute("COMMIT")
                 self._last_seq += len(archived)
             except BaseException:
-                try:
-                    cur.execute("ROLLBACK")
-                finally:
-                    if intake:  # the fold failed, not they: recorded on their own
-                        _accept_all(cur, intake)
+                cur.execute("ROLLBACK")
                 raise
-            if settle is not None:
-                settle()
             if tokens:  # after the commit: a reader of the new count sees the new rows
                 self.tokens_version += 1
         return len(new) + len(tokens) + len(found)
@@ -305,13 +313,30 @@ class Projection:
 class _Intake:
     """One job waiting in ``accept``'s queue, and what its group commit found."""
 
-    __slots__ = ("error", "event", "finished", "first")
+    __slots__ = ("error", "event", "finished", "first", "notify")
 
-    def __init__(self, event: JobSubmitted) -> None:
+    def __init__(self, event: JobSubmitted, notify: Callable[[], object] | None = None) -> None:
         self.event = event
         self.finished = threading.Event()
+        self.notify = notify
+        """Called (from the leader's thread) once the job is settled."""
         self.first: JobSubmitted | None = None
         self.error: BaseException | None = None
+
+    def settle(self) -> None:
+        self.finished.set()
+        if self.notify is not None:
+            self.notify()
+
+    def answer(self) -> JobSubmitted | None:
+        if self.error is not None:
+            raise self.error
+        return self.first
+
+
+def _wake(done: asyncio.Future[None]) -> None:
+    if not done.done():
+        done.set_result(None)
 
 
 def record_submissions(cur: duckdb.DuckDBPyConnection, events: list[JobSubmitted]) -> set[str]:
@@ -320,63 +345,96 @@ def record_submissions(cur: duckdb.DuckDBPyConnection, events: list[JobSubmitted
     return {
         job_id
         for (job_id,) in cur.execute(
-            "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
-            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
-            "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])) ON CONFLICT DO NOTHING "
-            "RETURNING job_id",
-            [
-                [e.job_id for e in events],
-                [e.owner for e in events],
-                [e.idempotency_key for e in events],
-                [e.config.rounds for e in events],
-                [utc_naive(e.at) for e in events],
-                [encode(e).decode() for e in events],
-            ],
+            _SUBMISSIONS_INSERT + " ON CONFLICT DO NOTHING RETURNING job_id",
+            _submission_columns(events),
         ).fetchall()
     }
+
+
+def _insert_submissions(cur: duckdb.DuckDBPyConnection, events: list[JobSubmitted]) -> None:
+    """Insert jobs none of which ``submissions`` holds."""
+    cur.execute(_SUBMISSIONS_INSERT, _submission_columns(events))
+
+
+_SUBMISSIONS_INSERT = (
+    "INSERT INTO submissions SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
+    "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+    "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]))"
+)
+
+
+def _submission_columns(events: list[JobSubmitted]) -> list[list[object]]:
+    return [
+        [e.job_id for e in events],
+        [e.owner for e in events],
+        [e.idempotency_key for e in events],
+        [e.config.rounds for e in events],
+        [utc_naive(e.at) for e in events],
+        [encode(e).decode() for e in events],
+    ]
 
 
 def _accept_all(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> None:
     """Record the batch's jobs in one transaction of their own. Never raises: a failed commit
     is every caller's ``error`` (the leader writes on for the rest)."""
     try:
-        cur.execute("BEGIN TRANSACTION")
         try:
-            settle = _record_intake(cur, batch)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+            settle = _in_transaction(cur, lambda: _record_intake(cur, batch))
+        except duckdb.ConstraintException:
+            # A job without a key whose id was recorded before (the same fact accepted
+            # twice): every id is looked up this time.
+            settle = _in_transaction(cur, lambda: _record_intake(cur, batch, look_up_all=True))
     except BaseException as exc:
         _fail_intake(batch, exc)
         return
     settle()
 
 
+def _in_transaction(cur: duckdb.DuckDBPyConnection, action: Callable[[], T]) -> T:
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        done = action()
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    return done
+
+
 def _fail_intake(batch: list[_Intake], exc: BaseException) -> None:
     for waiting in batch:
         if not waiting.finished.is_set():
             waiting.error = exc
-            waiting.finished.set()
+            waiting.settle()
 
 
-def _record_intake(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> Callable[[], None]:
+def _record_intake(
+    cur: duckdb.DuckDBPyConnection, batch: list[_Intake], *, look_up_all: bool = False
+) -> Callable[[], None]:
     """Insert the batch's jobs inside the caller's transaction; returns what answers their
     callers, to be called once it is committed. The first of a job id (in the table, else
-    in the batch) stands; every other caller of that id gets it back as ``first``."""
+    in the batch) stands; every other caller of that id gets it back as ``first``.
+
+    Only a job submitted under an Idempotency-Key can have been recorded before (a job
+    without one has a new random id): those are looked up, under the intake's lock, and the
+    rest is a plain insert, less than half the cost of an insert that resolves conflicts
+    (which is what ``record_submissions`` does for a sweep's points)."""
     fresh: dict[str, JobSubmitted] = {}
     for waiting in batch:
         fresh.setdefault(waiting.event.job_id, waiting.event)
-    inserted = record_submissions(cur, list(fresh.values()))
-    taken = [job_id for job_id in fresh if job_id not in inserted]
+    keyed = [job_id for job_id, e in fresh.items() if look_up_all or e.idempotency_key is not None]
     stored = dict(
         cur.execute(
             "SELECT job_id, event FROM submissions WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
-            [taken],
+            [keyed],
         ).fetchall()
-        if taken
+        if keyed
         else []
     )
+    new = [e for job_id, e in fresh.items() if job_id not in stored]
+    if new:
+        _insert_submissions(cur, new)
+    inserted = {e.job_id for e in new}
 
     def settle() -> None:
         for waiting in batch:
@@ -385,7 +443,7 @@ def _record_intake(cur: duckdb.DuckDBPyConnection, batch: list[_Intake]) -> Call
                 waiting.first = msgspec.json.decode(stored[job_id], type=JobSubmitted)
             elif fresh[job_id] is not waiting.event:
                 waiting.first = fresh[job_id]
-            waiting.finished.set()
+            waiting.settle()
 
     return settle
 

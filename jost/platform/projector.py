@@ -30,8 +30,12 @@ from jost.platform.settings import EVENTS_TOPIC
 
 log = logging.getLogger(__name__)
 
-PACE_SECONDS = 0.02
+PACE_SECONDS = 0.2
 """The longest rest between two folds of a trickle (see ``Projector._step``)."""
+PACE_FACTOR = 2.0
+"""A trickle's fold rests this many times as long as it took: the fold's cost is mostly per
+statement, so under a stream of submits it spends at most a third of its time folding, in
+fewer and larger batches, and leaves the rest of the API's core to the requests."""
 PROGRESS_SECONDS = 0.25
 """How long shards completing wait for more of their kind before they are folded, unless a
 fact of another kind arrives (see ``Projector._gather``)."""
@@ -105,6 +109,8 @@ class Projector(Loop):
         self._folded = threading.Condition()
         """Notified after each fold (or failure): ``catch_up``'s readers in threads wait on it."""
         self._kinds = msgspec.json.Decoder(_Kind)
+        self._catching_up = 0
+        """How many ``catch_up`` callers wait (under ``_folded``)."""
         self._written: dict[int, int] = {}
         """The last offset of each partition this process appended at (``wrote``)."""
 
@@ -132,10 +138,22 @@ class Projector(Loop):
                 self._applied[rec.partition] = rec.offset + 1
             self._wake()
             if len(messages) < self._batch:
-                # A trickle (a stream of submits, shards completing): rest as long as the fold
-                # took, at most 20 ms, so that the next fold takes more facts at once and the
-                # intake gets the database in between. A backlog folds without a pause.
-                self._stop.wait(min(time.monotonic() - started, PACE_SECONDS))
+                # A trickle (a stream of submits, shards completing): rest (``PACE_FACTOR``),
+                # so that the next fold takes more facts at once, unless a reader waits for
+                # the fold. A backlog folds without a pause.
+                took = time.monotonic() - started
+                self._rest(min(PACE_FACTOR * took, PACE_SECONDS))
+
+    def _rest(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when stopping or when a reader waits for a fold."""
+        deadline = time.monotonic() + seconds
+        while not self._readers_waiting():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stop.wait(min(remaining, 0.005)):
+                return
+
+    def _readers_waiting(self) -> bool:
+        return bool(self._waiters) or self._catching_up > 0
 
     def _gather(self, messages: list[Any]) -> list[Any]:
         """Shards completing wait up to ``PROGRESS_SECONDS`` for more: a fold costs about
@@ -217,12 +235,16 @@ class Projector(Loop):
             marks = list(self._written.items())
         deadline = time.monotonic() + timeout
         with self._folded:
-            while not all(self.is_applied(p, o) for p, o in marks):
-                remaining = deadline - time.monotonic()
-                if self.error is not None or remaining <= 0:
-                    return False
-                # Bounded as ``wait_applied`` is: a notification lost to a stop costs this long.
-                self._folded.wait(min(remaining, 0.05))
+            self._catching_up += 1
+            try:
+                while not all(self.is_applied(p, o) for p, o in marks):
+                    remaining = deadline - time.monotonic()
+                    if self.error is not None or remaining <= 0:
+                        return False
+                    # Bounded as ``wait_applied`` is: a lost notification costs this long.
+                    self._folded.wait(min(remaining, 0.05))
+            finally:
+                self._catching_up -= 1
         return True
 
     async def wait_applied(self, partition: int, offset: int, timeout: float = 5.0) -> bool:

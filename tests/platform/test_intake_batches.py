@@ -1,8 +1,7 @@
 """The batched paths of the intake and the projector: jobs accepted together in one group commit
 keep "one key, one config" (the first stands, the others get it back), and a writer waiting to
 read its write is woken by the fold, or told False when the fold never comes; a reader waits
-for its process's writes (``catch_up``) and no longer; jobs queued for a group commit are
-recorded by a fold's transaction when it takes the database first."""
+for its process's writes (``catch_up``) and no longer; the intake never waits for a fold."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import msgspec
 from conftest import wait_for
 from test_projection import TOPICS, job_facts
 
@@ -18,7 +18,7 @@ from jost.contracts import JobSubmitted, SimulationConfig
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.events import encode, event_id, now
 from jost.platform.log import EventLog
-from jost.platform.projection import Projection, Record, _Intake
+from jost.platform.projection import Projection, Record
 from jost.platform.projector import Projector
 
 
@@ -46,7 +46,7 @@ def test_one_group_commit_keeps_the_first_config_of_each_job(tmp_path: Path):
     # Hold the lock the group commit takes: the first caller leads, takes its job from the
     # queue and waits for the lock; the three others queue behind it, and its next turn
     # writes them in one transaction.
-    with projection._lock:
+    with projection._intake_lock:
         threads = [threading.Thread(target=accept, args=(i,)) for i in range(len(events))]
         threads[0].start()
         wait_for(lambda: projection._leading and not projection._queue, 10, "a leader")
@@ -134,19 +134,44 @@ def test_a_reader_waits_for_the_writes_of_its_process_and_no_longer(tmp_path: Pa
             projection.close()
 
 
-def test_jobs_waiting_for_a_group_commit_ride_in_the_folds_transaction(tmp_path: Path):
-    """A job queued for the intake's group commit when a fold takes the database is recorded
-    by the fold's own commit: its caller is answered, as by a group commit of its own."""
+def test_an_intake_commits_while_a_fold_holds_the_database(tmp_path: Path):
+    """The intake and the fold write different tables in transactions of their own: a job is
+    recorded (its caller answered, sync or async) while a fold's transaction is open, and the
+    fold then commits too."""
     projection = Projection(tmp_path / "p.duckdb")
-    queued = _Intake(_submitted("queued", seed=3))
-    projection._queue.append(queued)  # as ``accept`` queues it while a fold holds the lock
     facts = job_facts(4)
+    fold = projection.cursor()
+    with projection._lock:  # as a fold holds it, mid-transaction
+        fold.execute("BEGIN TRANSACTION")
+        fold.execute("INSERT INTO projector_offsets VALUES ('t', 0, 7)")
+        assert projection.accept(_submitted("sync", seed=3)) is None
+        assert asyncio.run(projection.accept_async(_submitted("async", seed=4))) is None
+        again = asyncio.run(projection.accept_async(_submitted("async", seed=5)))
+        assert again is not None and again.config.seed == 4  # the first stands
+        fold.execute("COMMIT")
     applied = projection.apply(Record(TOPICS.events, 0, i, encode(f)) for i, f in enumerate(facts))
     assert applied == len(facts)
-    assert queued.finished.is_set() and queued.error is None and queued.first is None
-    assert projection._queue == []
-    rows = projection.cursor().execute("SELECT job_id FROM submissions").fetchall()
-    assert rows == [("queued",)]
-    again = projection.accept(_submitted("queued", seed=5))  # the first stands
-    assert again is not None and again.config.seed == 3
+    rows = projection.cursor().execute("SELECT job_id FROM submissions ORDER BY 1").fetchall()
+    assert rows == [("async",), ("sync",)]
+    assert projection.offsets("t") == {0: 7}
+    projection.close()
+
+
+def test_a_job_without_a_key_accepted_twice_keeps_its_first_record(tmp_path: Path):
+    """The intake inserts a job without a key without looking it up (its id is new and
+    random); the same fact accepted again is still found, not refused."""
+    projection = Projection(tmp_path / "p.duckdb")
+    first = JobSubmitted(
+        event_id=event_id("plain", "JobSubmitted"),
+        job_id="plain",
+        at=now(),
+        owner="tester",
+        config=SimulationConfig(rounds=1_000, seed=1),
+    )
+    assert projection.accept(first) is None
+    again = msgspec.structs.replace(first, config=SimulationConfig(rounds=1_000, seed=2))
+    assert projection.accept(again) == first
+    assert asyncio.run(projection.accept_async(again)) == first
+    (count,) = projection.cursor().execute("SELECT count(*) FROM submissions").fetchone()
+    assert count == 1
     projection.close()

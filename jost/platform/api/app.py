@@ -9,21 +9,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from jost.contracts import SimulationConfig
 from jost.engine.exact_answers import preload
-from jost.platform.api.auth import authenticated
+from jost.platform.api.auth import admit
 from jost.platform.api.defaults import defaults
 from jost.platform.api.exact import ExactController
 from jost.platform.api.indices import IndicesController
 from jost.platform.api.jobs import JobsController
-from jost.platform.api.limits import MAX_BODY_BYTES, bounded_body
+from jost.platform.api.limits import MAX_BODY_BYTES
 from jost.platform.api.meta import SqlController, health
 from jost.platform.api.openapi import ChartSchemas, RoutesPage, document_problems
 from jost.platform.api.problems import problem_handler
-from jost.platform.api.services import ApiSettings, Services
+from jost.platform.api.reads import provide_reads
+from jost.platform.api.services import ApiSettings, Services, provide_services
 from jost.platform.api.sweeps import SweepsController
 from jost.platform.api.tokens import TokensController
 from jost.platform.workbench import router as workbench
@@ -74,9 +76,14 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         on_startup=[document_problems],
-        # In this order, on every route: the token first, then the body (its size and depth),
-        # before any handler parses it.
-        guards=[authenticated, bounded_body],
+        # On every route: the token first, then the body (its size and depth), before any
+        # handler parses it.
+        guards=[admit],
+        # Every route's: the authentication of a token needs ``services`` too.
+        dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
+            "reads": Provide(provide_reads, sync_to_thread=False),
+        },
         exception_handlers={Exception: problem_handler},
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[ChartSchemas()],

@@ -24,7 +24,7 @@ from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.intake import _append
 from jost.platform.api.jobs import IdempotencyKey, PageLimit, PageOffset, header_text
 from jost.platform.api.problems import Problem, invalid_body
-from jost.platform.api.services import Services, provide_services
+from jost.platform.api.services import Services
 from jost.platform.events import new_job_id, now
 
 _decoder = msgspec.json.Decoder(IndicesRequest)
@@ -61,7 +61,6 @@ class IndicesController(Controller):
     path = "/api/indices"
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "principal": Provide(principal_dependency),
-        "services": Provide(provide_services, sync_to_thread=False),
     }
 
     @post("/", status_code=202, summary="Generate the index plays of a config (a job)")

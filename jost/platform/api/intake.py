@@ -89,7 +89,7 @@ async def submit(
         config=config,
         idempotency_key=key,
     )
-    first = await asyncio.to_thread(services.projection.accept, submitted)
+    first = await services.projection.accept_async(submitted)
     if first is None:
         # New: its status is "submitted" (a status read answers it from the intake's record
         # until the fold); the 202 does not wait for the fold.

@@ -14,8 +14,8 @@ from jost.platform.api import intake
 from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.openapi import SubmitOperation
 from jost.platform.api.problems import Problem
-from jost.platform.api.reads import Reads, provide_reads
-from jost.platform.api.services import Services, provide_services
+from jost.platform.api.reads import Reads
+from jost.platform.api.services import Services
 
 IdempotencyKey = Annotated[
     str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=200)
@@ -46,8 +46,6 @@ class JobsController(Controller):
     path = "/api"
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "principal": Provide(principal_dependency),
-        "services": Provide(provide_services, sync_to_thread=False),
-        "reads": Provide(provide_reads, sync_to_thread=False),
     }
 
     @post(

@@ -1,5 +1,5 @@
-"""Bounds on what a request may send, checked once for every route by the app's ``bounded_body``
-guard, after authentication and before any handler parses the body.
+"""Bounds on what a request may send, checked once for every route by ``bounded_body`` in the
+app's guard, after authentication and before any handler parses the body.
 
 - At most ``MAX_BODY_BYTES``: larger is 413. The limit stays well below what the event log
   takes in one message (about 1 MB with the event's envelope): a body the API accepted but the
@@ -70,9 +70,9 @@ def check_depth(body: bytes) -> None:
 async def bounded_body(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """The app's guard (after ``authenticated``): reads the body, within the size limit, and
-    refuses it when too large or too deeply nested. Litestar keeps the body it read, so the
-    handler's own parsing reads it from memory."""
+    """The second half of the app's guard (``auth.admit``): reads the body, within the size
+    limit, and refuses it when too large or too deeply nested. Litestar keeps the body it
+    read, so the handler's own parsing reads it from memory."""
     if not isinstance(connection, Request) or connection.method in ("GET", "HEAD", "OPTIONS"):
         return
     announced = connection.content_length

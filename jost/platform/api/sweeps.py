@@ -34,7 +34,7 @@ from jost.platform.api.auth import Principal, principal_dependency
 from jost.platform.api.jobs import IdempotencyKey, PageLimit, PageOffset, header_text
 from jost.platform.api.openapi import SweepResultsOperation, SweepSubmitOperation
 from jost.platform.api.problems import Problem, invalid_body
-from jost.platform.api.services import Services, provide_services
+from jost.platform.api.services import Services
 from jost.platform.events import event_id, job_id_for_key, new_job_id, now
 from jost.platform.lifecycle import is_terminal
 from jost.platform.log import Fact, sweep_key
@@ -227,7 +227,6 @@ class SweepsController(Controller):
     path = "/api/sweeps"
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "principal": Provide(principal_dependency),
-        "services": Provide(provide_services, sync_to_thread=False),
         "sweep_reads": Provide(provide_sweep_reads, sync_to_thread=False),
     }
 

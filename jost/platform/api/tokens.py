@@ -52,11 +52,13 @@ def _fact_id(name: str, kind: str) -> str:
 
 async def _append(services: Services, fact: TokenEvent, detail: str) -> None:
     try:
-        await services.event_log.append(fact)
+        appended = await services.event_log.append(fact)
     except KafkaException as exc:
         raise Problem(
             503, f"the event log did not accept the write ({exc}): {detail}", slug="log-unavailable"
         ) from exc
+    # Read-your-writes: a read of the folded tables (the SQL route's) waits for this fact.
+    services.projector.wrote(appended.partition, appended.offset)
 
 
 async def issue_token(services: Services, name: str, admin: bool) -> TokenCreated:

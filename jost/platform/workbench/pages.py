@@ -20,8 +20,8 @@ from jost.engine.exact_answers import with_exact
 from jost.platform.api import intake
 from jost.platform.api.limits import check_depth
 from jost.platform.api.problems import Problem, problem_handler
-from jost.platform.api.reads import Reads, provide_reads
-from jost.platform.api.services import Services, provide_services
+from jost.platform.api.reads import Reads
+from jost.platform.api.services import Services
 from jost.platform.lifecycle import TERMINAL
 from jost.platform.workbench import access
 from jost.platform.workbench.access import PREFIX, Viewer
@@ -79,8 +79,6 @@ class Pages(Controller):
     path = PREFIX
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "viewer": Provide(access.signed_in),
-        "services": Provide(provide_services, sync_to_thread=False),
-        "reads": Provide(provide_reads, sync_to_thread=False),
     }
 
     @get("/")

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from jost.contracts.sweeps import SweepSpec, SweepStatus
 from jost.platform.api import sweeps as sweeps_api
 from jost.platform.api.limits import check_depth
-from jost.platform.api.services import Services, provide_services
+from jost.platform.api.services import Services
 from jost.platform.api.sweeps import SweepReads, provide_sweep_reads
 from jost.platform.sweeps import results_csv
 from jost.platform.workbench import access
@@ -49,7 +49,6 @@ class SweepPages(Controller):
     path = PREFIX
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "viewer": Provide(access.signed_in),
-        "services": Provide(provide_services, sync_to_thread=False),
         "sweep_reads": Provide(provide_sweep_reads, sync_to_thread=False),
     }
 

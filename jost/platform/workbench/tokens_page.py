@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from jost.contracts import TokenCreated
 from jost.platform.api.problems import Problem
-from jost.platform.api.services import Services, provide_services
+from jost.platform.api.services import Services
 from jost.platform.api.tokens import issue_token, list_tokens, revoke_token
 from jost.platform.workbench import access
 from jost.platform.workbench.access import PREFIX, Viewer
@@ -50,7 +50,6 @@ class TokenPages(Controller):
     dependencies = {  # noqa: RUF012 (Litestar reads it as a class attribute)
         "viewer": Provide(access.signed_in),
         "admin": Provide(admin_viewer),
-        "services": Provide(provide_services, sync_to_thread=False),
     }
 
     @get("/")
