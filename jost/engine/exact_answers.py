@@ -28,6 +28,8 @@ from jost.contracts import (
     Strategy,
     Summary,
 )
+from jost.engine import exact_store
+from jost.engine.exact_store import rules_key
 from jost.engine.playing import resolve_playing
 
 
@@ -65,22 +67,29 @@ def exact_answer(
 
 @lru_cache(maxsize=256)
 def _named_chart_ev(rules: Rules, playing: str) -> tuple[float, str]:
-    from jost.engine.exact import chart_ev
-
+    """The exact EV of a named chart under ``rules`` (a ``rules_key``): from this machine's
+    store when computed before (no analyzer loaded), else computed and kept there."""
     chart = resolve_playing(Strategy(playing=playing), rules)
-    return chart_ev(rules, chart), chart.name
+    key = exact_store.chart_ev_key(rules, chart)
+    if (ev := exact_store.load(key)) is None:
+        from jost.engine.exact import chart_ev
+
+        ev = chart_ev(rules, chart)
+        exact_store.store(key, ev)
+    return ev, chart.name
 
 
 def preload(config: SimulationConfig) -> None:
-    """Load the analyzer (from numba's on-disk cache) and keep the exact EV of ``config``'s
-    named chart for its rules, so the first result read of such a job waits for neither
-    (about 0.5 s and 0.1 s)."""
-    from jost.engine.exact import chart_ev, rules_key
-
+    """Keep the exact EV of ``config``'s chart for its rules, so the first result read of
+    such a job waits for nothing: read from the store (``exact_store``) for a named chart
+    computed on this machine before (``scripts/warm`` computes the default game's), else
+    computed, which loads the analyzer (from numba's on-disk cache: about 0.5 s) first."""
     playing = config.strategy.playing
     if isinstance(playing, str):
         _named_chart_ev(rules_key(config.rules), playing)
     else:
+        from jost.engine.exact import chart_ev
+
         chart_ev(config.rules, playing)
 
 
@@ -92,11 +101,11 @@ def exact_comparison(config: SimulationConfig, summary: Summary) -> ExactCompari
         return None
     if summary.ev_stderr <= 0.0:
         return None
-    from jost.engine.exact import chart_ev, rules_key
-
     playing = config.strategy.playing
     rules = rules_key(config.rules)
     if isinstance(playing, Chart):
+        from jost.engine.exact import chart_ev
+
         exact, name = chart_ev(rules, playing), playing.name or "the job's own chart"
     else:
         exact, name = _named_chart_ev(rules, playing)

@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-import msgspec
 import numpy as np
 from msgspec import Struct
 
@@ -51,6 +50,7 @@ from jost.engine.exact.solver import (
     PS_PER_LEVEL,
     PS_PRE_SPLIT,
 )
+from jost.engine.exact_store import rules_key
 
 __all__ = [
     "POST_SPLIT",
@@ -132,13 +132,6 @@ class ExactResult(Struct, frozen=True, kw_only=True):
     dealer: dict[str, dict[str, float]]
     hands: list[HandEV]
     chart: Chart
-
-
-def rules_key(rules: Rules) -> Rules:
-    """The rules with the fields the analyzer ignores set to their defaults: the key of every
-    cache of its answers (two configs that differ only in how the shoe is shuffled share
-    one)."""
-    return msgspec.structs.replace(rules, shuffle="cut_card", penetration=0.75)
 
 
 def _chart_name(rules: Rules) -> str:
