@@ -37,7 +37,7 @@ from jost.contracts import (
 )
 from jost.engine import merge, plan_shards, summarize
 from jost.engine.validate import check_runnable
-from jost.platform.consumers.groups import COORDINATOR_GROUP, GroupTiming
+from jost.platform.consumers.groups import COORDINATOR_GROUP, GroupTiming, wake_fetchers
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import JobFold
 from jost.platform.log import EventLog, is_job_key
@@ -106,6 +106,8 @@ class Coordinator(Loop):
         self._parts: dict[int, _Partition] = {}
         self._incremental = timing.incremental
         self._last_tick = 0.0
+        self._revoked = False
+        """Whether an incremental rebalance took partitions since the last step."""
         self.assigned = threading.Event()
         """Set once the group gave this member its partitions (possibly none)."""
         # The topic's metadata first: a member that joins before it knows its topic's
@@ -132,8 +134,13 @@ class Coordinator(Loop):
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
             self._parts.pop(tp.partition, None)
+        # The partitions it keeps are resumed after this callback: woken in the next step.
+        self._revoked = self._incremental
 
     def _step(self) -> None:
+        if self._revoked:
+            self._revoked = False
+            wake_fetchers(self._consumer, self._topic)
         msg = self._consumer.poll(0.1)
         self._learn_ends()
         if msg is not None:
