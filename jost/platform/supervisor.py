@@ -216,6 +216,27 @@ def ready_count(ready: Path) -> int:
     return sum(1 for entry in os.listdir(ready) if entry.isdigit() and alive(int(entry)))
 
 
+RESTORED_ENV = "JOST_RESTORED_MARK"
+"""A file the embedded platform creates once it has restored the log from the archive: it
+starts its children first (their start is most of the platform's), and the API opens the
+projection's file only when the restore, which reads it from the platform's own process,
+is done (DuckDB lets one process at a time open a file)."""
+
+RESTORE_WAIT_SECONDS = 120.0
+
+
+def wait_restored(timeout: float = RESTORE_WAIT_SECONDS) -> bool:
+    """In the API: wait for ``RESTORED_ENV``'s file, if one is named; False when it never came
+    (the API then opens the file anyway: a platform that died restoring left it free)."""
+    mark = os.environ.get(RESTORED_ENV)
+    deadline = time.monotonic() + timeout
+    while mark and not os.path.exists(mark):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 def mark_ready() -> None:
     """In a child: tell the supervisor's caller this process is ready (a no-op when no one
     waits for it)."""

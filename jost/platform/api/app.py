@@ -28,6 +28,7 @@ from jost.platform.api.reads import provide_reads
 from jost.platform.api.services import ApiSettings, Services, provide_services
 from jost.platform.api.sweeps import SweepsController
 from jost.platform.api.tokens import TokensController
+from jost.platform.supervisor import wait_restored
 from jost.platform.workbench import router as workbench
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if not wait_restored():
+            log.warning("the platform did not say it restored the log; opening the file anyway")
         try:
             services = Services(settings)
         except Exception:
