@@ -7,6 +7,8 @@ the sweeps."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 from test_projection import TOPICS, job_facts
@@ -22,6 +24,7 @@ from jost.platform.log import EventLog, sweep_key
 from jost.platform.projection import Projection, Record
 from jost.platform.recovery import restore, unfinished
 from jost.platform.replay import replay_from_log
+from jost.platform.supervisor import RESTORED_ENV, wait_restored
 
 
 def _archive(projection: Projection, facts: list) -> None:
@@ -133,3 +136,21 @@ def test_sweep_facts_are_restored_into_a_new_log_and_replay_into_the_tables(
         ]
     finally:
         rebuilt.close()
+
+
+def test_the_api_opens_the_file_only_once_the_restore_is_done(tmp_path: Path, monkeypatch):
+    """The embedded platform starts its children before it restores the log (from the same
+    DuckDB file, which one process at a time may open): the API waits for the mark the
+    restore leaves, and gives up waiting only after its time limit."""
+    mark = tmp_path / "restored"
+    monkeypatch.setenv(RESTORED_ENV, str(mark))
+    threading.Timer(0.3, mark.touch).start()
+    started = time.monotonic()
+    assert wait_restored(timeout=10)
+    assert 0.3 <= time.monotonic() - started < 2.0
+    monkeypatch.setenv(RESTORED_ENV, str(tmp_path / "never"))
+    started = time.monotonic()
+    assert not wait_restored(timeout=0.2)
+    assert 0.2 <= time.monotonic() - started < 1.0
+    monkeypatch.delenv(RESTORED_ENV)
+    assert wait_restored(timeout=0)  # no platform around it (``jost api``): no wait
