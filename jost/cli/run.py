@@ -109,15 +109,21 @@ def run(args: argparse.Namespace) -> int:
                 )
             client_imports.join()
             from jost.cli.client_commands import follow_job
+            from jost.contracts import JobStatus
             from jost.terminal.client import PlatformClient
 
             with PlatformClient(platform.url, platform.token, timeout=30) as client:
                 job_id = client.submit(config, None).job_id
-                # Polled often: the platform is local, and the wait after the job is done is
-                # part of the run's time.
-                status = follow_job(
-                    lambda: client.status(job_id), job_id, args.timeout, stop, interval=0.02
-                )
+                # Each read waits on the platform for the status to change (up to a second,
+                # so an interrupt is seen soon): the job's end is seen as soon as it is
+                # folded, and a job is not slowed by 50 reads a second.
+                seen: list[JobStatus] = []
+
+                def look() -> JobStatus:
+                    seen.append(client.status_change(job_id, seen[-1] if seen else None, 1.0))
+                    return seen[-1]
+
+                status = follow_job(look, job_id, args.timeout, stop, interval=0)
                 if status is None:
                     raise TimeoutError(
                         "interrupted"

@@ -106,6 +106,8 @@ class Projector(Loop):
         self._waiters_lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         """``wait_applied`` callers to wake after the next fold (or failure)."""
+        self._next_fold: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        """``next_fold`` callers (they do not hurry the fold, see ``_readers_waiting``)."""
         self._folded = threading.Condition()
         """Notified after each fold (or failure): ``catch_up``'s readers in threads wait on it."""
         self._kinds = msgspec.json.Decoder(_Kind)
@@ -186,6 +188,8 @@ class Projector(Loop):
             self._folded.notify_all()
         with self._waiters_lock:
             waiters, self._waiters = self._waiters, []
+            waiters += self._next_fold
+            self._next_fold = []
         for loop, waiter in waiters:
             # A closed loop raises: nobody there waits any more.
             with contextlib.suppress(RuntimeError):
@@ -246,6 +250,16 @@ class Projector(Loop):
             finally:
                 self._catching_up -= 1
         return True
+
+    async def next_fold(self, timeout: float) -> None:
+        """Wait until the next fold (or failure), at most ``timeout``: what a status read that
+        waits for a change waits on between two looks. Unlike ``wait_applied`` it does not
+        hurry the fold: the change it waits for may not be written yet."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        with self._waiters_lock:
+            self._next_fold.append((loop, waiter))
+        await asyncio.wait([waiter], timeout=timeout)
 
     async def wait_applied(self, partition: int, offset: int, timeout: float = 5.0) -> bool:
         """Wait until the message at (partition, offset) is folded, so a client that reads

@@ -151,6 +151,8 @@ class PlatformClient:
         self.no_token = not token
         headers = {"Authorization": f"Token {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        self._tags: dict[str, str] = {}
+        """The ETag of the last status read of each job (``status_change``)."""
 
     def close(self) -> None:
         self._http.close()
@@ -235,6 +237,22 @@ class PlatformClient:
 
     def status(self, job_id: str) -> JobStatus:
         return self._call("GET", f"/api/status/{job_id}/", JobStatus)
+
+    def status_change(self, job_id: str, last: JobStatus | None, wait: float) -> JobStatus:
+        """The job's status once it differs from ``last``, waiting up to ``wait`` seconds on
+        the platform for the change (``last`` again when none came): a follower that asks
+        again at once sees each change as it is folded, with no polling."""
+        headers, params = {}, {}
+        if last is not None and (tag := self._tags.get(job_id)):
+            headers["If-None-Match"] = tag
+            params["wait"] = wait
+        response = self._request("GET", f"/api/status/{job_id}/", headers=headers, params=params)
+        if response.status_code == 304 and last is not None:
+            return last
+        status = msgspec.json.decode(response.content, type=JobStatus)
+        if tag := response.headers.get("ETag"):
+            self._tags[job_id] = tag
+        return status
 
     def result(self, job_id: str) -> JobResult:
         return self._call("GET", f"/api/results/{job_id}/", JobResult)

@@ -3,6 +3,8 @@ engine workers run here: jobs stay submitted, which is all these tests need."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -11,6 +13,7 @@ from conftest import ADMIN_TOKEN, OTHER_TOKEN, USER_TOKEN, ApiServer
 
 from jost.platform.embedded import EmbeddedBroker
 from jost.platform.settings import Topics
+from jost.terminal.client import PlatformClient
 
 CONFIG = {"rounds": 20_000, "shard_rounds": 5_000, "seed": 11}
 PROBLEM = "application/problem+json"
@@ -236,3 +239,43 @@ def test_defaults_health_and_openapi_need_no_token(api: ApiServer):
         body = schema["paths"]["/api/submit"]["post"]["requestBody"]
         assert body["content"]["application/json"]["schema"]["$ref"].endswith("SimulationConfig")
         assert "rounds" in schema["components"]["schemas"]["SimulationConfig"]["properties"]
+
+
+def test_a_status_read_waits_for_a_change_when_asked(api: ApiServer):
+    """``If-None-Match`` with the status's ETag and ``wait``: 304 once ``wait`` has passed
+    with no change, the new status as soon as the job changes (its cancel here), and at once
+    for a tag that is not the status's. ``PlatformClient.status_change`` follows it."""
+    with api.client() as c:
+        job_id = c.post("/api/submit/", json=CONFIG).json()["job_id"]
+        first = c.get(f"/api/status/{job_id}/")
+        tag = first.headers["ETag"]
+        waiting = {"If-None-Match": tag}
+        assert first.status_code == 200 and tag.startswith('"')
+        assert c.get(f"/api/status/{job_id}/").headers["ETag"] == tag  # the same status
+
+        started = time.monotonic()
+        same = c.get(f"/api/status/{job_id}/", params={"wait": 0.5}, headers={"If-None-Match": tag})
+        assert same.status_code == 304 and same.headers["ETag"] == tag and not same.content
+        assert 0.5 <= time.monotonic() - started < 2.0
+
+        threading.Timer(0.4, lambda: api.client().post(f"/api/jobs/{job_id}/cancel/")).start()
+        started = time.monotonic()
+        changed = c.get(
+            f"/api/status/{job_id}/", params={"wait": 20}, headers={"If-None-Match": tag}
+        )
+        assert changed.status_code == 200 and changed.json()["status"] == "cancelled"
+        assert 0.4 <= time.monotonic() - started < 3.0  # woken by the fold, not by ``wait``
+        assert changed.headers["ETag"] != tag
+
+        started = time.monotonic()
+        other = c.get(f"/api/status/{job_id}/", params={"wait": 20}, headers=waiting)
+        assert other.status_code == 200 and time.monotonic() - started < 2.0
+        too_long = c.get(f"/api/status/{job_id}/", params={"wait": 31})
+        assert too_long.status_code == 400
+
+    with PlatformClient(api.url, USER_TOKEN) as client:
+        last = client.status_change(job_id, None, 5)
+        assert last.status == "cancelled"
+        started = time.monotonic()
+        assert client.status_change(job_id, last, 0.3) == last  # 304: the same, after 0.3 s
+        assert 0.3 <= time.monotonic() - started < 2.0

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import time
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from jost.contracts import JobEvents, JobPage, JobResult, JobStatus, SubmitAccepted
@@ -35,6 +40,23 @@ def header_text(value: str | None) -> str | None:
         raise Problem(
             400, "Idempotency-Key must be UTF-8 text", field="Idempotency-Key", slug="bad-header"
         ) from exc
+
+
+StatusWait = Annotated[float, Parameter(ge=0, le=30)]
+"""How long a status read may wait for a change (with ``If-None-Match``)."""
+SeenTag = Annotated[str | None, Parameter(header="If-None-Match", max_length=1_000)]
+STATUS_LOOK_SECONDS = 0.5
+"""A status read that waits looks again at least this often (a fold that changed nothing of
+this job wakes it too)."""
+
+
+def status_tag(status: JobStatus) -> str:
+    """The ETag of a job's status: a digest of its JSON (a strong validator)."""
+    return '"' + hashlib.blake2b(msgspec.json.encode(status), digest_size=12).hexdigest() + '"'
+
+
+def _tags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",")}
 
 
 PageOffset = Annotated[int, Parameter(ge=0, le=10**9)]
@@ -68,9 +90,36 @@ class JobsController(Controller):
         config = await intake.read_config(await request.body())
         return await intake.submit(services, principal, config, header_text(idempotency_key))
 
-    @get("/status/{job_id:str}/", sync_to_thread=True)
-    def status(self, job_id: str, principal: Principal, reads: Reads) -> JobStatus:
-        return reads.owned(principal, job_id)
+    @get(
+        "/status/{job_id:str}/",
+        responses={
+            304: ResponseSpec(
+                None, description="Not modified: the status still has the ETag sent, after `wait`"
+            )
+        },
+    )
+    async def status(
+        self,
+        job_id: str,
+        principal: Principal,
+        reads: Reads,
+        services: Services,
+        wait: StatusWait = 0.0,
+        seen: SeenTag = None,
+    ) -> Response[JobStatus]:
+        """The job's status, with its ETag. With `If-None-Match` (the ETag of the status the
+        client has) and `wait`, the answer waits up to `wait` seconds for the status to
+        change; 304 when it has not (a client follows a job without polling)."""
+        deadline = time.monotonic() + wait
+        while True:
+            status = await asyncio.to_thread(reads.owned, principal, job_id)
+            tag = status_tag(status)
+            remaining = deadline - time.monotonic()
+            if seen is None or tag not in _tags(seen):
+                return Response(status, headers={"ETag": tag})
+            if remaining <= 0:
+                return Response(None, status_code=304, headers={"ETag": tag})
+            await services.projector.next_fold(min(remaining, STATUS_LOOK_SECONDS))
 
     @get("/results/{job_id:str}/", sync_to_thread=True)
     def results(self, job_id: str, principal: Principal, reads: Reads) -> JobResult:

@@ -272,7 +272,9 @@ def document_problems(app: Litestar) -> None:
             operation = getattr(item, method.lower(), None)
             if not isinstance(operation, Operation):
                 continue
-            kept = {k: v for k, v in (operation.responses or {}).items() if k.startswith("2")}
+            kept = {
+                k: v for k, v in (operation.responses or {}).items() if k.startswith(("2", "3"))
+            }
             operation.responses = kept | _problems(method, route.path_format, operation, handler)
             operation.security = (
                 [{name: []} for name in TOKEN_SCHEMES] if needs_token(handler) else []

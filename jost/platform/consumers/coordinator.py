@@ -37,7 +37,7 @@ from jost.contracts import (
 )
 from jost.engine import merge, plan_shards, summarize
 from jost.engine.validate import check_runnable
-from jost.platform.consumers.groups import COORDINATOR_GROUP, GroupTiming, wake_fetchers
+from jost.platform.consumers.groups import COORDINATOR_GROUP, FetchWaker, GroupTiming
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import JobFold
 from jost.platform.log import EventLog, is_job_key
@@ -106,14 +106,13 @@ class Coordinator(Loop):
         self._parts: dict[int, _Partition] = {}
         self._incremental = timing.incremental
         self._last_tick = 0.0
-        self._revoked = False
-        """Whether an incremental rebalance took partitions since the last step."""
         self.assigned = threading.Event()
         """Set once the group gave this member its partitions (possibly none)."""
         # The topic's metadata first: a member that joins before it knows its topic's
         # partitions joins again once it does, and that second join costs the whole group a
         # rebalance (seconds on the embedded broker).
         self._consumer.list_topics(self._topic, timeout=15)
+        self._waker = FetchWaker(self._consumer, self._topic)
         self._consumer.subscribe(
             [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke
         )
@@ -130,17 +129,17 @@ class Coordinator(Loop):
             consumer.assign(partitions)
         log.info("coordinator: assigned %s", sorted(tp.partition for tp in partitions))
         self.assigned.set()
+        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
+            self._waker.rebalanced()
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
             self._parts.pop(tp.partition, None)
-        # The partitions it keeps are resumed after this callback: woken in the next step.
-        self._revoked = self._incremental
+        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
+            self._waker.rebalanced()
 
     def _step(self) -> None:
-        if self._revoked:
-            self._revoked = False
-            wake_fetchers(self._consumer, self._topic)
+        self._waker.step()
         msg = self._consumer.poll(0.1)
         self._learn_ends()
         if msg is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 import uuid
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from msgspec import Struct
 
 from jost.platform.embedded import is_embedded
@@ -98,7 +100,41 @@ def wake_fetchers(consumer: Consumer, topic: str) -> None:
     leaves them unfetched until its broker thread next wakes by itself, a second later: a job
     submitted right after a second worker joined waited 0.8 s for its plan one time in three.
     A request through that thread (one partition's watermarks) wakes it at once. The engine
-    and analysis workers need none: their revocation commits, which is such a request."""
+    and analysis workers showed no such stall (20 fresh starts): their revocation callback
+    commits, which is such a request."""
     kept = consumer.assignment()
     if kept:
-        consumer.get_watermark_offsets(TopicPartition(topic, kept[0].partition), timeout=5)
+        with contextlib.suppress(KafkaException):  # best effort: the thread wakes in a second
+            consumer.get_watermark_offsets(TopicPartition(topic, kept[0].partition), timeout=5)
+
+
+WAKE_SECONDS = 1.5
+"""How long after a rebalance callback ``FetchWaker`` keeps waking the fetchers: librdkafka
+may pause and resume the kept partitions again after the callback (an assignment of nothing
+that follows a revocation), and the stall it ends lasts a second."""
+WAKE_EVERY = 0.1
+
+
+class FetchWaker:
+    """``wake_fetchers`` every ``WAKE_EVERY`` seconds for ``WAKE_SECONDS`` after the group's
+    last rebalance callback (one wake right after a revocation still left 1 start in 40
+    waiting 0.8 s: the resume can come after it). About fifteen watermark requests a
+    rebalance."""
+
+    def __init__(self, consumer: Consumer, topic: str) -> None:
+        self._consumer = consumer
+        self._topic = topic
+        self._until = 0.0
+        self._next = 0.0
+
+    def rebalanced(self) -> None:
+        """Called from the rebalance callbacks (in the consumer's poll)."""
+        self._until = time.monotonic() + WAKE_SECONDS
+        self._next = 0.0
+
+    def step(self) -> None:
+        """Called once a step, outside ``poll``."""
+        now = time.monotonic()
+        if self._next <= now < self._until:
+            self._next = now + WAKE_EVERY
+            wake_fetchers(self._consumer, self._topic)
