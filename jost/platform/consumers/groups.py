@@ -100,7 +100,7 @@ def wake_fetchers(consumer: Consumer, topic: str) -> None:
     leaves them unfetched until its broker thread next wakes by itself, a second later: a job
     submitted right after a second worker joined waited 0.8 s for its plan one time in three.
     A request through that thread (one partition's watermarks) wakes it at once. The engine
-    and analysis workers showed no such stall (20 fresh starts): their revocation callback
+    and analysis workers showed no such stall (8 fresh starts read): their revocation callback
     commits, which is such a request."""
     kept = consumer.assignment()
     if kept:
