@@ -206,6 +206,11 @@ class PlatformClient:
         params: dict[str, Any] | None = None,
     ) -> Any:
         response = self._request(method, path, body=body, headers=headers, params=params)
+        return self._decoded(response, type_, method, path)
+
+    def _decoded(
+        self, response: httpx.Response, type_: type[T] | None, method: str, path: str
+    ) -> Any:
         if type_ is None:
             return msgspec.json.decode(response.content)
         try:
@@ -246,10 +251,11 @@ class PlatformClient:
         if last is not None and (tag := self._tags.get(job_id)):
             headers["If-None-Match"] = tag
             params["wait"] = wait
-        response = self._request("GET", f"/api/status/{job_id}/", headers=headers, params=params)
+        path = f"/api/status/{job_id}/"
+        response = self._request("GET", path, headers=headers, params=params)
         if response.status_code == 304 and last is not None:
             return last
-        status = msgspec.json.decode(response.content, type=JobStatus)
+        status = self._decoded(response, JobStatus, "GET", path)
         if tag := response.headers.get("ETag"):
             self._tags[job_id] = tag
         return status
