@@ -117,11 +117,12 @@ def run(args: argparse.Namespace) -> int:
                 # Each read waits on the platform for the status to change (up to a second,
                 # so an interrupt is seen soon): the job's end is seen as soon as it is
                 # folded, and a job is not slowed by 50 reads a second.
-                seen: list[JobStatus] = []
+                last: JobStatus | None = None
 
                 def look() -> JobStatus:
-                    seen.append(client.status_change(job_id, seen[-1] if seen else None, 1.0))
-                    return seen[-1]
+                    nonlocal last
+                    last = client.status_change(job_id, last, 1.0)
+                    return last
 
                 status = follow_job(look, job_id, args.timeout, stop, interval=0)
                 if status is None:
