@@ -52,7 +52,7 @@ def fact_id(analysis_id: str, kind: str, index: int | None = None) -> str:
 
 
 def _naive(at: datetime) -> datetime:
-    from jost.platform.projection import utc_naive
+    from jost.platform.fold import utc_naive
 
     return utc_naive(at)
 

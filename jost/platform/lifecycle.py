@@ -51,13 +51,22 @@ def sql_list(states: frozenset[str]) -> str:
     return "(" + ", ".join(f"'{s}'" for s in sorted(states)) + ")"
 
 
+def ending(event: object) -> JobState | None:
+    """The state a fact that ends a job leaves it in; None for any other fact. By class, a
+    subclass included (the fold decodes a job's end into a view of ``JobCompleted``)."""
+    for cls in type(event).__mro__:
+        if cls in ENDING:
+            return ENDING[cls]
+    return None
+
+
 def next_state(state: JobState, event: Event) -> JobState:
     """The state after ``event``: the one transition function."""
     if state in TERMINAL:
         return state
-    ending = ENDING.get(type(event))
-    if ending is not None:
-        return ending
+    ended = ending(event)
+    if ended is not None:
+        return ended
     if isinstance(event, JobPlanned) and state == "submitted":
         return "running"
     return state

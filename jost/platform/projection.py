@@ -10,33 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 import duckdb
 import msgspec
 
-from jost.contracts import (
-    Event,
-    JobCancelled,
-    JobCompleted,
-    JobFailed,
-    JobPlanned,
-    JobSubmitted,
-    ShardCompleted,
-    ShardFailed,
-    TokenEvent,
-    TokenIssued,
-    TokenRevoked,
-)
+from jost.contracts import JobCancelled, JobSubmitted, TokenEvent, TokenIssued, TokenRevoked
 from jost.contracts.indices import AnalysisEvent
 from jost.contracts.sweeps import SweepSubmitted
 from jost.platform import analyses
 from jost.platform.events import encode
-from jost.platform.lifecycle import ENDING, TERMINAL, sql_list
+from jost.platform.fold import (
+    DECODER,
+    Logged,
+    archive,
+    canonical_runs,
+    fold_jobs,
+    fold_tokens,
+    json_text,
+    utc_naive,
+)
 from jost.platform.migrations import migrate
 
 T = TypeVar("T")
@@ -62,16 +57,6 @@ class Record(msgspec.Struct, frozen=True):
     partition: int
     offset: int
     value: bytes
-
-
-def utc_naive(at: datetime) -> datetime:
-    if at.tzinfo is UTC:  # as the log's facts decode: the fold's common case, made cheap
-        return at.replace(tzinfo=None)
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
-
-
-def _json(obj: object) -> str:
-    return msgspec.json.encode(obj).decode()
 
 
 class Projection:
@@ -105,7 +90,6 @@ class Projection:
         """Jobs waiting for ``accept``'s next group commit."""
         self._leading = False
         """Whether a caller of ``accept`` is writing the queue (under ``_queue_lock``)."""
-        self._decoder = msgspec.json.Decoder(Event | TokenEvent | SweepSubmitted | AnalysisEvent)
         (self._last_seq,) = self._con.execute(
             "SELECT coalesce(max(seq), 0) FROM events"
         ).fetchone() or (0,)
@@ -236,10 +220,11 @@ class Projection:
                 taken = cur.execute("SELECT 1 FROM tokens WHERE name = ?", [fact.name]).fetchall()
                 if taken:
                     return False
+            kind = type(fact).__name__
             inserted = cur.execute(
                 "INSERT INTO token_intake VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
                 "RETURNING event_id",
-                [fact.event_id, fact.name, type(fact).__name__, utc_naive(fact.at), _json(fact)],
+                [fact.event_id, fact.name, kind, utc_naive(fact.at), json_text(fact)],
             ).fetchall()
             self.tokens_version += 1
             return bool(inserted)
@@ -257,37 +242,37 @@ class Projection:
         that do not decode as events are skipped (their offsets still advance): the log is
         shared and a stray message must not stop the projection."""
         next_offsets: dict[tuple[str, int], int] = {}
-        batch: list[_Logged] = []
+        batch: list[Logged] = []
         seen: set[str] = set()
+        decode = DECODER.decode
         for rec in records:
             next_offsets[(rec.topic, rec.partition)] = rec.offset + 1
             try:
-                event = self._decoder.decode(rec.value)
+                fact = decode(rec.value)
             except msgspec.DecodeError:
                 continue
-            if event.event_id not in seen:  # a copy inside the batch: the first one stands
-                seen.add(event.event_id)
-                batch.append(_Logged(event, rec.partition, rec.offset, rec.value))
+            if fact.event_id not in seen:  # a copy inside the batch: the first one stands
+                seen.add(fact.event_id)
+                batch.append(Logged(fact, rec.partition, rec.offset, rec.value))
         with self._lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                archived = new = _archive(cur, batch, self._last_seq)
-                if tokens := [
-                    b.event for b in new if isinstance(b.event, TokenIssued | TokenRevoked)
-                ]:
-                    _fold_tokens(cur, tokens)
-                    new = [b for b in new if not isinstance(b.event, TokenIssued | TokenRevoked)]
-                if found := [b.event for b in new if isinstance(b.event, AnalysisEvent)]:
+                archived = new = archive(cur, batch, self._last_seq)
+                token_kinds = TokenIssued | TokenRevoked
+                if tokens := [b.fact for b in new if isinstance(b.fact, token_kinds)]:
+                    fold_tokens(cur, tokens)
+                    new = [b for b in new if not isinstance(b.fact, token_kinds)]
+                if found := [b.fact for b in new if isinstance(b.fact, AnalysisEvent)]:
                     analyses.fold(cur, found)  # an index analysis's facts: no job's
-                    new = [b for b in new if not isinstance(b.event, AnalysisEvent)]
-                if sweeps := [b.event for b in new if isinstance(b.event, SweepSubmitted)]:
+                    new = [b for b in new if not isinstance(b.fact, AnalysisEvent)]
+                if sweeps := [b.fact for b in new if isinstance(b.fact, SweepSubmitted)]:
                     from jost.platform.sweeps import fold_sweeps  # it builds on this module
 
                     fold_sweeps(cur, sweeps)
-                    new = [b for b in new if not isinstance(b.event, SweepSubmitted)]
-                for run in _canonical_runs(new):
-                    _fold_batch(cur, run)
+                    new = [b for b in new if not isinstance(b.fact, SweepSubmitted)]
+                for run in canonical_runs(new):
+                    fold_jobs(cur, run)
                 if next_offsets:
                     cur.execute(
                         "INSERT INTO projector_offsets SELECT * FROM (SELECT "
@@ -446,235 +431,3 @@ def _record_intake(
             waiting.settle()
 
     return settle
-
-
-class _Logged(NamedTuple):
-    event: Event | TokenEvent | SweepSubmitted | AnalysisEvent
-    partition: int
-    offset: int
-    raw: bytes
-
-
-def _archive(cur: duckdb.DuckDBPyConnection, batch: list[_Logged], last_seq: int) -> list[_Logged]:
-    """Insert the batch's new events into the archive, numbered on from ``last_seq``, the
-    archive's last (``seq``: the archive's order, which survives a restored log); returns
-    them in log order.
-    An event whose id is archived already is a copy and changes nothing. One statement: the
-    fold's cost on this path is per statement far more than per row."""
-    if not batch:
-        return []
-    archived = {
-        event_id
-        for (event_id,) in cur.execute(
-            "INSERT INTO events SELECT event_id, job_id, kind, shard_index, log_partition, "
-            "log_offset, emitted_at, schema_version, body, ? + row_number() OVER (ORDER BY n) "
-            "FROM (SELECT "
-            "unnest(?::VARCHAR[]) AS event_id, unnest(?::VARCHAR[]) AS job_id, "
-            "unnest(?::VARCHAR[]) AS kind, unnest(?::INTEGER[]) AS shard_index, "
-            "unnest(?::INTEGER[]) AS log_partition, unnest(?::BIGINT[]) AS log_offset, "
-            "unnest(?::TIMESTAMP[]) AS emitted_at, unnest(?::INTEGER[]) AS schema_version, "
-            "unnest(?::VARCHAR[]) AS body, unnest(range(?)) AS n) AS b "
-            "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id) "
-            "RETURNING event_id",
-            [
-                last_seq,
-                [b.event.event_id for b in batch],
-                [getattr(b.event, "job_id", None) for b in batch],  # a token's fact has no job
-                [type(b.event).__name__ for b in batch],
-                [getattr(b.event, "shard_index", None) for b in batch],
-                [b.partition for b in batch],
-                [b.offset for b in batch],
-                [utc_naive(b.event.at) for b in batch],
-                [b.event.schema_version for b in batch],
-                [b.raw.decode() for b in batch],
-                len(batch),
-            ],
-        ).fetchall()
-    }
-    return [b for b in batch if b.event.event_id in archived]
-
-
-def _canonical_runs(batch: list[_Logged]) -> list[list[_Logged]]:
-    """The batch cut, in order, into the fewest runs in canonical order: per job, at most one
-    JobSubmitted, first among the job's events in the run, and at most one JobPlanned, before
-    any of the job's shard events. Every log the platform writes is one run (the coordinator
-    appends JobPlanned after reading JobSubmitted and before requesting shards); within a run
-    the set-based fold of ``_fold_batch`` gives exactly what folding one event after the other
-    gives (the other effects commute), so folding the runs one after the other is the fold of
-    the log, whatever the batch cuts."""
-    runs: list[list[_Logged]] = []
-    seen: dict[str, set[str]] = {}
-    for logged in batch:
-        kind = type(logged.event).__name__
-        kinds = seen.get(logged.event.job_id, set())
-        breaks = (kind == "JobSubmitted" and kinds) or (
-            kind == "JobPlanned" and kinds & {"JobPlanned", "ShardCompleted", "ShardFailed"}
-        )
-        if breaks or not runs:
-            runs.append([])
-            seen = {}
-            kinds = set()
-        runs[-1].append(logged)
-        kinds.add(kind)
-        seen[logged.event.job_id] = kinds
-    return runs
-
-
-def _fold_batch(cur: duckdb.DuckDBPyConnection, batch: list[_Logged]) -> None:
-    """The fold of a batch in canonical order (see ``_in_canonical_order``), a few statements
-    per batch instead of a few per event. Where the one-by-one fold lets the first fact win
-    (a shard's completion, a job's end) the first in log order is kept; where it lets the last
-    win (a shard's failure message) the last."""
-    submitted: list[JobSubmitted] = []
-    planned: list[JobPlanned] = []
-    failed: dict[tuple[str, int], ShardFailed] = {}
-    completed: dict[tuple[str, int], ShardCompleted] = {}
-    finished: dict[str, JobCompleted | JobFailed | JobCancelled] = {}
-    for logged in batch:
-        match event := logged.event:
-            case JobSubmitted():
-                submitted.append(event)
-            case JobPlanned():
-                planned.append(event)
-            case ShardFailed():
-                failed[(event.job_id, event.shard_index)] = event
-            case ShardCompleted():
-                completed.setdefault((event.job_id, event.shard_index), event)
-            case JobCompleted() | JobFailed() | JobCancelled():
-                finished.setdefault(event.job_id, event)
-
-    if submitted:
-        cur.execute(
-            "INSERT INTO jobs SELECT job_id, owner, 'submitted', rounds, seed, NULL, 0, ts, "
-            "NULL, NULL, idem_key, NULL, config FROM (SELECT unnest(?::VARCHAR[]) AS job_id, "
-            "unnest(?::VARCHAR[]) AS owner, unnest(?::BIGINT[]) AS rounds, "
-            "unnest(?::BIGINT[]) AS seed, unnest(?::TIMESTAMP[]) AS ts, "
-            "unnest(?::VARCHAR[]) AS idem_key, unnest(?::VARCHAR[]) AS config) "
-            "ON CONFLICT DO NOTHING",
-            [
-                [e.job_id for e in submitted],
-                [e.owner for e in submitted],
-                [e.config.rounds for e in submitted],
-                [e.config.seed for e in submitted],
-                [utc_naive(e.at) for e in submitted],
-                [e.idempotency_key for e in submitted],
-                [_json(e.config) for e in submitted],
-            ],
-        )
-    if planned:
-        cur.execute(
-            "UPDATE jobs SET shards_total = p.total, planned_at = p.ts, status = CASE WHEN "
-            "jobs.status = 'submitted' THEN 'running' ELSE jobs.status END FROM (SELECT "
-            "unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS total, "
-            "unnest(?::TIMESTAMP[]) AS ts) AS p WHERE jobs.job_id = p.job_id",
-            [
-                [e.job_id for e in planned],
-                [len(e.shard_rounds) for e in planned],
-                [utc_naive(e.at) for e in planned],
-            ],
-        )
-        pending = [(e.job_id, i, r) for e in planned for i, r in enumerate(e.shard_rounds)]
-        cur.execute(
-            "INSERT INTO shards SELECT job_id, shard_index, rounds, 'pending', NULL, NULL, NULL, "
-            "NULL FROM (SELECT unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS "
-            "shard_index, unnest(?::BIGINT[]) AS rounds) ON CONFLICT DO NOTHING",
-            [list(column) for column in zip(*pending, strict=True)] if pending else [[], [], []],
-        )
-    if failed:
-        # Before the completions: a failure never overrides a completed shard, and a later
-        # completion overrides a failure, whichever came first in the batch.
-        cur.execute(
-            "UPDATE shards SET status = 'failed', error = f.error FROM (SELECT "
-            "unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS shard_index, "
-            "unnest(?::VARCHAR[]) AS error) AS f WHERE shards.job_id = f.job_id AND "
-            "shards.shard_index = f.shard_index AND shards.status <> 'completed'",
-            [
-                [e.job_id for e in failed.values()],
-                [e.shard_index for e in failed.values()],
-                [e.error for e in failed.values()],
-            ],
-        )
-    if completed:
-        done = cur.execute(
-            "INSERT INTO shards SELECT job_id, shard_index, rounds, 'completed', ts, seconds, "
-            "NULL, stats FROM (SELECT unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS "
-            "shard_index, unnest(?::BIGINT[]) AS rounds, unnest(?::TIMESTAMP[]) AS ts, "
-            "unnest(?::DOUBLE[]) AS seconds, unnest(?::VARCHAR[]) AS stats) "
-            "ON CONFLICT (job_id, shard_index) DO UPDATE SET status = 'completed', "
-            "completed_at = excluded.completed_at, seconds = excluded.seconds, error = NULL, "
-            "stats = excluded.stats WHERE shards.status <> 'completed' RETURNING job_id",
-            [
-                [e.job_id for e in completed.values()],
-                [e.shard_index for e in completed.values()],
-                [e.rounds for e in completed.values()],
-                [utc_naive(e.at) for e in completed.values()],
-                [e.seconds for e in completed.values()],
-                [_json(e.stats) for e in completed.values()],
-            ],
-        ).fetchall()
-        # Only a shard completed for the first time counts.
-        counts = Counter(job_id for (job_id,) in done)
-        if counts:
-            cur.execute(
-                "UPDATE jobs SET shards_done = shards_done + c.n FROM (SELECT "
-                "unnest(?::VARCHAR[]) AS job_id, unnest(?::INTEGER[]) AS n) AS c "
-                "WHERE jobs.job_id = c.job_id",
-                [list(counts), list(counts.values())],
-            )
-    if finished:
-        ended = cur.execute(
-            "UPDATE jobs SET status = t.status, finished_at = t.ts, error = t.error FROM (SELECT "
-            "unnest(?::VARCHAR[]) AS job_id, unnest(?::VARCHAR[]) AS status, "
-            "unnest(?::TIMESTAMP[]) AS ts, unnest(?::VARCHAR[]) AS error) AS t "
-            f"WHERE jobs.job_id = t.job_id AND jobs.status NOT IN {sql_list(TERMINAL)} "
-            "RETURNING jobs.job_id",
-            [
-                list(finished),
-                [ENDING[type(e)] for e in finished.values()],
-                [utc_naive(e.at) for e in finished.values()],
-                [e.reason if isinstance(e, JobFailed) else None for e in finished.values()],
-            ],
-        ).fetchall()
-        results = [e for (job_id,) in ended if isinstance(e := finished[job_id], JobCompleted)]
-        if results:
-            cur.execute(
-                "INSERT INTO results SELECT * FROM (SELECT unnest(?::VARCHAR[]), "
-                "unnest(?::BIGINT[]), unnest(?::DOUBLE[]), unnest(?::DOUBLE[]), "
-                "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])) "
-                "ON CONFLICT DO NOTHING",
-                [
-                    [e.job_id for e in results],
-                    [e.summary.rounds for e in results],
-                    [e.summary.ev for e in results],
-                    [e.summary.ev_stderr for e in results],
-                    [utc_naive(e.at) for e in results],
-                    [_json(e.summary) for e in results],
-                    [_json(e.stats) for e in results],
-                ],
-            )
-
-
-def _fold_tokens(cur: duckdb.DuckDBPyConnection, facts: list[TokenIssued | TokenRevoked]) -> None:
-    """The token facts of a batch, in log order: the first issue of a name stands (a name is
-    issued once; the intake refuses a second), the first revocation stamps it. A token's facts
-    share a key, so its revocation never comes before its issue."""
-    issued = [f for f in facts if isinstance(f, TokenIssued)]
-    revoked = [f for f in facts if isinstance(f, TokenRevoked)]
-    if issued:
-        cur.execute(
-            "INSERT INTO tokens SELECT * FROM (SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
-            "unnest(?::BOOLEAN[]), unnest(?::TIMESTAMP[]), NULL::TIMESTAMP) ON CONFLICT DO NOTHING",
-            [
-                [f.name for f in issued],
-                [f.digest for f in issued],
-                [f.admin for f in issued],
-                [utc_naive(f.at) for f in issued],
-            ],
-        )
-    if revoked:
-        cur.execute(
-            "UPDATE tokens SET revoked_at = r.ts FROM (SELECT unnest(?::VARCHAR[]) AS name, "
-            "unnest(?::TIMESTAMP[]) AS ts) AS r WHERE tokens.name = r.name AND "
-            "tokens.revoked_at IS NULL",
-            [[f.name for f in revoked], [utc_naive(f.at) for f in revoked]],
-        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -100,7 +101,9 @@ class Projector(Loop):
         self.topic = topic
         self._batch = batch
         self._consumer = Consumer(consumer_config(bootstrap))
-        assign_from_stored(self._consumer, projection, topic)
+        self._partitions = [
+            TopicPartition(topic, p) for p in assign_from_stored(self._consumer, projection, topic)
+        ]
         self._applied = dict(projection.offsets(topic))
         self.events_applied = 0
         self._waiters_lock = threading.Lock()
@@ -139,7 +142,7 @@ class Projector(Loop):
             for rec in records:
                 self._applied[rec.partition] = rec.offset + 1
             self._wake()
-            if len(messages) < self._batch:
+            if len(messages) < self._batch and not self._behind():
                 # A trickle (a stream of submits, shards completing): rest (``PACE_FACTOR``),
                 # so that the next fold takes more facts at once, unless a reader waits for
                 # the fold. A backlog folds without a pause.
@@ -153,6 +156,16 @@ class Projector(Loop):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._stop.wait(min(remaining, 0.005)):
                 return
+
+    def _behind(self) -> bool:
+        """Whether the log holds facts past those folded, as of the last fetch's answer: a
+        batch smaller than ``batch`` may be only what had arrived when the fold began (the
+        first of a backlog is), and a backlog is folded without a rest."""
+        for tp in self._partitions:
+            _, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if high > self._applied.get(tp.partition, 0):
+                return True
+        return False
 
     def _readers_waiting(self) -> bool:
         return bool(self._waiters) or self._catching_up > 0
@@ -294,6 +307,7 @@ def run_until_stopped(db: Path, bootstrap: str, topic: str = EVENTS_TOPIC) -> in
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     projection = Projection(db)
+    gc.freeze()  # the start's objects out of the collector's full passes, as in the API
     projector = Projector(projection, bootstrap, topic).start()
     try:
         while not stop.wait(1.0):

@@ -23,8 +23,9 @@ from jost.contracts.sweeps import (
     SweepStatus,
     SweepSubmitted,
 )
+from jost.platform.fold import utc_naive
 from jost.platform.lifecycle import TERMINAL
-from jost.platform.projection import Projection, record_submissions, utc_naive
+from jost.platform.projection import Projection, record_submissions
 
 _fact = msgspec.json.Decoder(SweepSubmitted)
 _summary = msgspec.json.Decoder(Summary)

@@ -20,7 +20,8 @@ import msgspec
 from msgspec import Struct
 
 from jost.contracts import TokenEvent, TokenInfo, TokenIssued, TokenRevoked
-from jost.platform.projection import Projection, utc_naive
+from jost.platform.fold import utc_naive
+from jost.platform.projection import Projection
 from jost.platform.settings import Token, key_digest, owner_of
 
 KEY_PREFIX = "jost_"

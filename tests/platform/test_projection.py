@@ -32,6 +32,7 @@ from jost.contracts import (
 from jost.engine import merge, plan_shards, run_shard, summarize
 from jost.platform.embedded import EmbeddedBroker, log_identity
 from jost.platform.events import event_id, now
+from jost.platform.fold import INDEXED_LOOKUP
 from jost.platform.log import EventLog
 from jost.platform.migrations import MIGRATIONS_DIR, migration_files
 from jost.platform.projection import TABLES, Projection, Record
@@ -299,7 +300,14 @@ def test_the_batched_fold_equals_the_fold_one_event_at_a_time(tmp_path: Path):
         assert tables(tmp_path / f"{name}.duckdb") == expected, name
 
 
-@pytest.mark.parametrize("case", ["failed shard before the plan", "plan before the submit"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "failed shard before the plan",
+        "plan before the submit",
+        "completed shard before the plan, failed after it",
+    ],
+)
 def test_a_batch_out_of_canonical_order_folds_as_one_event_at_a_time(case: str, tmp_path: Path):
     facts = job_facts(31)
     submitted, planned, shards = facts[0], facts[1], facts[2:-1]
@@ -314,6 +322,17 @@ def test_a_batch_out_of_canonical_order_folds_as_one_event_at_a_time(case: str, 
             error="lost",
         )
         odd = [submitted, failure, planned, *shards[1:]]
+    elif case == "completed shard before the plan, failed after it":
+        # The plan finds the shard's row there, completed, and keeps it; the failure after
+        # it changes nothing (the plan's rows are written as one insert: this one is not).
+        failure = ShardFailed(
+            event_id=event_id(submitted.job_id, "ShardFailed", 0),
+            job_id=submitted.job_id,
+            at=now(),
+            shard_index=0,
+            error="lost",
+        )
+        odd = [submitted, shards[0], planned, failure, *shards[1:]]
     else:
         # One by one the plan finds no job row yet and changes nothing.
         odd = [planned, submitted, *shards]
@@ -378,3 +397,25 @@ def test_shards_completing_fold_together_and_a_job_end_folds_at_once(
     with duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True) as con:
         assert con.execute("SELECT status, shards_done FROM jobs").fetchall() == [("completed", 4)]
     projection.close()
+
+
+@pytest.mark.parametrize("jobs", [3, 60])  # 21 facts, and 420: past INDEXED_LOOKUP's 256
+def test_a_batch_folded_twice_changes_nothing_the_second_time(jobs: int, tmp_path: Path):
+    """The archive finds copies by their ids whichever way it asks (the primary key's index
+    for a short batch, one scan of the ids for a long one)."""
+    facts = [fact for seed in range(jobs) for fact in job_facts(seed)]
+    assert (len(facts) > INDEXED_LOOKUP) == (jobs == 60)
+    records = [Record(TOPICS.events, 0, i, msgspec.json.encode(e)) for i, e in enumerate(facts)]
+    path = tmp_path / "twice.duckdb"
+    applied = []
+    for _ in range(2):
+        projection = Projection(path)
+        try:
+            applied.append(projection.apply(records))
+        finally:
+            projection.close()
+        if len(applied) == 1:
+            once = tables(path)
+    assert applied == [len(facts), 0]
+    assert tables(path) == once
+    assert {row[2] for row in once["jobs"]} == {"completed"} and len(once["results"]) == jobs

@@ -3,6 +3,7 @@ tests and ``jost up`` pass settings."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -59,6 +60,10 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             log.exception("the API cannot start")
             raise
         app.state.services = services
+        # What the API holds from its start (the imports, the app, the connections) is kept
+        # out of the collector's full passes: with it in, each pass took about 0.1 s of a
+        # core, a stall for every request and fold in flight (``benchmarks/jobs.py``).
+        gc.freeze()
         threading.Thread(target=_load_the_analyzer, name="jost-analyzer", daemon=True).start()
         try:
             yield
