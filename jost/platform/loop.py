@@ -31,6 +31,11 @@ class Loop:
         """Ask the loop to end after its current step, without waiting (``stop`` waits)."""
         self._stop.set()
 
+    def stepped_out(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for the loop's last step to end (after ``request_stop``);
+        its ``_close`` may still be running."""
+        return self._stepped_out.wait(timeout)
+
     def stop(self, timeout: float = 10.0, close_timeout: float = CLOSE_SECONDS) -> bool:
         """Ask the loop to end, wait up to ``timeout`` for its step to end (a worker's shard
         running), then up to ``close_timeout`` for ``_close``. False when the thread is still

@@ -23,7 +23,14 @@ from typing import IO
 import msgspec
 
 from jost.platform.settings import DB_NAME, Topics
-from jost.platform.supervisor import READY_ENV, RESTORED_ENV, DataDirLock, Supervisor, ready_count
+from jost.platform.supervisor import (
+    READY_ENV,
+    RESTORED_ENV,
+    DataDirLock,
+    Supervisor,
+    mark_stopping,
+    ready_count,
+)
 
 API_FACTORY = "jost.platform.api.app:create_app"
 JOST_COMMAND = [sys.executable, "-c", "from jost.cli import entry; entry()"]
@@ -155,6 +162,7 @@ def embedded_platform(
                     resumed=len(resumed),
                 )
             finally:
+                mark_stopping(Path(ready))
                 supervisor.stop()
     finally:
         lock.release()

@@ -237,6 +237,23 @@ def wait_restored(timeout: float = RESTORE_WAIT_SECONDS) -> bool:
     return True
 
 
+STOPPING_MARK = "stopping"
+"""A file in ``READY_ENV``'s folder: the platform is stopping as a whole, its broker with it."""
+
+
+def mark_stopping(ready: Path) -> None:
+    """Say to the children that the platform stops as a whole, before they are told to stop."""
+    Path(ready, STOPPING_MARK).touch()
+
+
+def platform_stopping() -> bool:
+    """In a child: whether the platform that started it is stopping as a whole. A worker
+    then need not leave its groups: the broker that keeps them goes too. (A ``jost worker``
+    started on its own has no such folder: it always leaves its groups.)"""
+    ready = os.environ.get(READY_ENV)
+    return bool(ready) and os.path.exists(os.path.join(ready, STOPPING_MARK))
+
+
 def mark_ready() -> None:
     """In a child: tell the supervisor's caller this process is ready (a no-op when no one
     waits for it)."""

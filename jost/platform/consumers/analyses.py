@@ -37,7 +37,7 @@ from jost.contracts.indices import (
 )
 from jost.engine.indices import fold_slice, plan
 from jost.platform.analyses import fact_id
-from jost.platform.consumers.groups import GroupTiming
+from jost.platform.consumers.groups import GroupTiming, at_commits
 from jost.platform.events import now
 from jost.platform.log import EventLog, is_analysis_key
 from jost.platform.loop import Loop
@@ -120,12 +120,15 @@ class AnalysisWorker(Loop):
         """Slices whose SliceCompleted this member has passed (a slice's result lands on its
         request's partition: after it, or before it in a log restored after a restart)."""
         self._consumer = Consumer(timing.member_settings(bootstrap, ANALYSIS_GROUP))
+        self._incremental = timing.incremental
         self._consumer.list_topics(self._topic, timeout=15)
         self._consumer.subscribe(
             [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke
         )
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        if self._incremental and partitions:  # where each starts, given (``at_commits``)
+            consumer.incremental_assign(at_commits(consumer, partitions))
         self.assigned.set()
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 import msgspec
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from jost.contracts import (
     Event,
@@ -37,7 +37,12 @@ from jost.contracts import (
 )
 from jost.engine import merge, plan_shards, summarize
 from jost.engine.validate import check_runnable
-from jost.platform.consumers.groups import COORDINATOR_GROUP, FetchWaker, GroupTiming
+from jost.platform.consumers.groups import (
+    COORDINATOR_GROUP,
+    FetchWaker,
+    GroupTiming,
+    from_start,
+)
 from jost.platform.events import decode_event, event_id, now
 from jost.platform.lifecycle import JobFold
 from jost.platform.log import EventLog, is_job_key
@@ -122,11 +127,10 @@ class Coordinator(Loop):
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
             self._parts[tp.partition] = _Partition()
-            tp.offset = OFFSET_BEGINNING
         if self._incremental:  # only the partitions added; the others stay as they are
-            consumer.incremental_assign(partitions)
+            consumer.incremental_assign(from_start(partitions))
         else:
-            consumer.assign(partitions)
+            consumer.assign(from_start(partitions))
         log.info("coordinator: assigned %s", sorted(tp.partition for tp in partitions))
         self.assigned.set()
         if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``

@@ -37,7 +37,7 @@ from jost.engine import run_shard
 from jost.engine.game import Game, build_game
 from jost.platform.consumers.backlog import Backlog, Pending
 from jost.platform.consumers.directory import JobDirectory
-from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming
+from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming, at_commits
 from jost.platform.events import decode_shard_request, event_id, now
 from jost.platform.log import EventLog
 from jost.platform.loop import Loop
@@ -136,6 +136,7 @@ class EngineWorker(Loop):
         # partitions joins again once it does, and that second join costs the whole group a
         # rebalance (seconds on the embedded broker).
         self._consumer.list_topics(self._topic, timeout=15)
+        self._incremental = timing.incremental
         self._consumer.subscribe(
             [self._topic],
             on_assign=self._on_assign,
@@ -147,6 +148,8 @@ class EngineWorker(Loop):
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         log.info("engine: assigned %d partitions", len(partitions))
+        if self._incremental and partitions:  # where each starts, given (``at_commits``)
+            consumer.incremental_assign(at_commits(consumer, partitions))
         if partitions:  # a member first told "none" gets its share a heartbeat later
             self.assigned.set()
 

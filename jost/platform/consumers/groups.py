@@ -94,6 +94,27 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
         }
 
 
+def at_commits(consumer: Consumer, partitions: list[TopicPartition]) -> list[TopicPartition]:
+    """``partitions`` each at its committed offset, or at 0 where nothing is committed, to
+    assign them with: a partition assigned without an offset looks its start up (ListOffsets),
+    and under an incremental rebalance that answer can come back outdated (the member paused
+    its partitions while giving some back), which librdkafka (2.16) retries only 500 ms
+    later: one of two workers then sat idle for half a second of a job, one start in two. A
+    log that no longer begins at 0 answers out of range, and ``auto.offset.reset`` moves the
+    consumer to its start. Unchanged when the committed offsets cannot be read in time."""
+    try:
+        committed = consumer.committed(partitions, timeout=5)
+    except KafkaException:
+        return partitions
+    return [TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)) for tp in committed]
+
+
+def from_start(partitions: list[TopicPartition]) -> list[TopicPartition]:
+    """``partitions`` each at offset 0, for a member that reads its partitions from the start
+    (see ``at_commits``: no look-up of the start that a rebalance can leave outdated)."""
+    return [TopicPartition(tp.topic, tp.partition, 0) for tp in partitions]
+
+
 def wake_fetchers(consumer: Consumer, topic: str) -> None:
     """After an incremental rebalance that took partitions from this member: librdkafka
     (2.16) pauses every partition while the member gives some back, resumes the rest, and then
