@@ -10,7 +10,8 @@ pages.
 The pool keeps its members as the supervisor keeps its children (``Restartable``: the same
 backoff, the same lines in the log); a member dies with the pool (``PR_SET_PDEATHSIG``), the
 pool with its supervisor (``lifeline``), and SIGTERM stops the members (each finishes its
-shard and leaves its groups) before the pool exits. Nothing may start a thread or a Kafka
+shard, and leaves its groups unless the whole platform stops: ``worker.serve``) before the
+pool exits. Nothing may start a thread or a Kafka
 client in the pool before it forks: a forked process keeps only the thread that forked, and
 librdkafka's threads and locks would be lost or held.
 """
