@@ -81,10 +81,10 @@ class Projection:
         self._lock = threading.Lock()
         """The fold's: held by a writer of the tables the fold writes (and ``projector_*``)."""
         self._intake_lock = threading.Lock()
-        """The intake's: held by a writer of ``submissions``. Apart from the fold's, since
-        DuckDB runs two transactions that write different tables side by side (each on a
-        cursor of its own): a job's acceptance never waits for a fold, which takes tens of
-        milliseconds, and the fold never waits for it."""
+        """The intake's: held by a writer of ``submissions`` (or ``cancellations``). Apart
+        from the fold's, since DuckDB runs two transactions that write different tables side
+        by side (each on a cursor of its own): a job's acceptance never waits for a fold,
+        which takes tens of milliseconds, and the fold never waits for it."""
         self._queue_lock = threading.Lock()
         self._queue: list[_Intake] = []
         """Jobs waiting for ``accept``'s next group commit."""
@@ -202,8 +202,10 @@ class Projection:
             return done
 
     def record_cancel(self, event: JobCancelled) -> None:
-        """Record a cancellation the API accepts, before its 202 (what a restart restores)."""
-        with self._lock:
+        """Record a cancellation the API accepts, before its 202 (what a restart restores).
+        Under the intake's lock: the fold never writes ``cancellations``, and a cancel need
+        not wait for a fold."""
+        with self._intake_lock:
             self._con.cursor().execute(
                 "INSERT INTO cancellations VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [event.job_id, utc_naive(event.at), encode(event).decode()],

@@ -42,6 +42,9 @@ PROGRESS_SECONDS = 0.5
 fact of another kind arrives (see ``Projector._gather``). A job's progress moves twice a
 second: at 0.25 s the folds of a 160 M-round job on two workers took a tenth of a core from
 them (the API's 1.2 s of CPU in 10 s, most of it per fold, not per shard)."""
+POLL_SECONDS = 0.05
+"""How long an idle fold waits for a fact before it looks at its stop flag again: what a stop
+of the API waits at most for the fold."""
 PROGRESS_KINDS = frozenset({"ShardCompleted"})
 """The facts that only move a job's progress and come in streams while jobs run: every other
 fact (a submit, a plan, a job's end, a cancel) is folded as soon as it is read."""
@@ -126,7 +129,7 @@ class Projector(Loop):
         # then take what has already arrived (low latency, still batched). The fold's cost is
         # mostly per statement, not per row: a backlog folds about twice as fast in batches of
         # 10,000 as of 1,000 (benchmarks/jobs.py --only projector).
-        first = self._consumer.poll(0.1)
+        first = self._consumer.poll(POLL_SECONDS)
         if first is None:
             return
         messages = self._gather([first, *self._consumer.consume(self._batch - 1, timeout=0)])

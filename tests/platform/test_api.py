@@ -257,6 +257,8 @@ def test_a_status_read_waits_for_a_change_when_asked(api: ApiServer):
         same = c.get(f"/api/status/{job_id}/", params={"wait": 0.5}, headers={"If-None-Match": tag})
         assert same.status_code == 304 and same.headers["ETag"] == tag and not same.content
         assert 0.5 <= time.monotonic() - started < 2.0
+        anything = c.get(f"/api/status/{job_id}/", headers={"If-None-Match": "*"})
+        assert anything.status_code == 304 and anything.headers["ETag"] == tag
 
         threading.Timer(0.4, lambda: api.client().post(f"/api/jobs/{job_id}/cancel/")).start()
         started = time.monotonic()

@@ -55,8 +55,10 @@ def status_tag(status: JobStatus) -> str:
     return '"' + hashlib.blake2b(msgspec.json.encode(status), digest_size=12).hexdigest() + '"'
 
 
-def _tags(header: str) -> set[str]:
-    return {part.strip().removeprefix("W/") for part in header.split(",")}
+def _matches(header: str, tag: str) -> bool:
+    """Whether ``If-None-Match`` names ``tag``, or is ``*`` (RFC 9110: any current status)."""
+    tags = {part.strip().removeprefix("W/") for part in header.split(",")}
+    return tag in tags or "*" in tags
 
 
 PageOffset = Annotated[int, Parameter(ge=0, le=10**9)]
@@ -115,7 +117,7 @@ class JobsController(Controller):
             status = await asyncio.to_thread(reads.owned, principal, job_id)
             tag = status_tag(status)
             remaining = deadline - time.monotonic()
-            if seen is None or tag not in _tags(seen):
+            if seen is None or not _matches(seen, tag):
                 return Response(status, headers={"ETag": tag})
             if remaining <= 0:
                 return Response(None, status_code=304, headers={"ETag": tag})
