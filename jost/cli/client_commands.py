@@ -43,6 +43,9 @@ from jost.terminal.paths import profiles_dir, state_dir
 from jost.terminal.sync import sync_defaults
 
 POLL_SECONDS = 0.2
+FOLLOW_WAIT = 1.0
+"""How long one status read of a job followed waits on the platform for a change: short
+enough that a timeout or Ctrl-C is seen soon."""
 
 
 class JobError(Exception):
@@ -231,7 +234,19 @@ def _follow_and_print(
 
 
 def _follow(client: PlatformClient, job_id: str, timeout: float | None) -> JobStatus:
-    status = follow_job(lambda: _status(client, job_id), job_id, timeout)
+    """Follow the job as ``jost run`` does: each read waits on the platform for its status to
+    change (up to ``FOLLOW_WAIT`` seconds), instead of reading it five times a second."""
+    last: JobStatus | None = None
+
+    def look() -> JobStatus:
+        nonlocal last
+        try:
+            last = client.status_change(job_id, last, FOLLOW_WAIT)
+        except PlatformRefused as exc:
+            raise _lost(client, job_id, exc) from exc
+        return last
+
+    status = follow_job(look, job_id, timeout, interval=0)
     if status is None:
         raise JobError(
             f"job {job_id} not finished after {timeout:g} s; jost watch {job_id} follows it again"

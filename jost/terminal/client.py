@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,6 +34,8 @@ from jost.terminal.paths import state_dir
 
 T = TypeVar("T")
 LOGIN_FILE = "login.json"
+UNWAITED_PAUSE = 0.2
+"""How long ``status_change`` pauses itself when the platform did not wait (no ETag)."""
 
 
 class PlatformError(Exception):
@@ -258,6 +261,10 @@ class PlatformClient:
         status = self._decoded(response, JobStatus, "GET", path)
         if tag := response.headers.get("ETag"):
             self._tags[job_id] = tag
+        elif status == last:
+            # A platform that cannot wait (no ETag): a follower that asks again at once would
+            # ask in a tight loop, so the wait is spent here.
+            time.sleep(min(wait, UNWAITED_PAUSE))
         return status
 
     def result(self, job_id: str) -> JobResult:
