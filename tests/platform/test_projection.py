@@ -311,27 +311,20 @@ def test_the_batched_fold_equals_the_fold_one_event_at_a_time(tmp_path: Path):
 def test_a_batch_out_of_canonical_order_folds_as_one_event_at_a_time(case: str, tmp_path: Path):
     facts = job_facts(31)
     submitted, planned, shards = facts[0], facts[1], facts[2:-1]
+    failure = ShardFailed(
+        event_id=event_id(submitted.job_id, "ShardFailed", 0),
+        job_id=submitted.job_id,
+        at=now(),
+        shard_index=0,
+        error="lost",
+    )
     if case == "failed shard before the plan":
         # Folded one by one the failure finds no shard row and the plan then adds it pending;
         # folded as a set the plan would come first and the shard would end up failed.
-        failure = ShardFailed(
-            event_id=event_id(submitted.job_id, "ShardFailed", 0),
-            job_id=submitted.job_id,
-            at=now(),
-            shard_index=0,
-            error="lost",
-        )
         odd = [submitted, failure, planned, *shards[1:]]
     elif case == "completed shard before the plan, failed after it":
         # The plan finds the shard's row there, completed, and keeps it; the failure after
         # it changes nothing (the plan's rows are written as one insert: this one is not).
-        failure = ShardFailed(
-            event_id=event_id(submitted.job_id, "ShardFailed", 0),
-            job_id=submitted.job_id,
-            at=now(),
-            shard_index=0,
-            error="lost",
-        )
         odd = [submitted, shards[0], planned, failure, *shards[1:]]
     else:
         # One by one the plan finds no job row yet and changes nothing.
