@@ -10,9 +10,12 @@ gone (the DuckDB projection keeps the archive of every event).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import os
+import socket
+import threading
 import uuid
 from collections.abc import Iterable
 
@@ -68,6 +71,10 @@ def _load_librdkafka() -> ctypes.CDLL:
 
 CONSUMER_HEARTBEAT_MS = 100
 CONSUMER_SESSION_MS = 3_000
+
+WAKE_AFTER = 0.01
+"""How long a topic's creation may take before the mock cluster's thread is woken (see
+``EmbeddedBroker.create_topic``); it takes well under a millisecond when the thread is up."""
 
 LOG_ID_TOPIC_PREFIX = "jost.log-id."
 """An embedded cluster has one empty topic named this prefix plus a fresh uuid: the identity of
@@ -133,9 +140,24 @@ class EmbeddedBroker:
         self.create_topic(LOG_ID_TOPIC_PREFIX + self.log_id, 1)
 
     def create_topic(self, name: str, partitions: int) -> None:
-        err = self._lib.rd_kafka_mock_topic_create(self._mc, name.encode(), partitions, 1)
+        # librdkafka's mock thread can miss the wake-up of an operation asked just after the
+        # previous one was answered (it empties its wake-up pipe after serving its queue) and
+        # then sleeps up to a second: 2 fresh brokers in 60 took 1.0 s to create the
+        # platform's topics, 1 platform start in 10. A connection to its listener wakes it.
+        answered = threading.Event()
+        threading.Thread(target=self._wake_until, args=(answered,), daemon=True).start()
+        try:
+            err = self._lib.rd_kafka_mock_topic_create(self._mc, name.encode(), partitions, 1)
+        finally:
+            answered.set()
         if err:
             raise RuntimeError(f"creating topic {name}: {self._lib.rd_kafka_err2str(err).decode()}")
+
+    def _wake_until(self, answered: threading.Event) -> None:
+        host, _, port = self.bootstrap.split(",")[0].rpartition(":")
+        while not answered.wait(WAKE_AFTER):
+            with contextlib.suppress(OSError), socket.create_connection((host, int(port)), 1):
+                pass
 
     def close(self) -> None:
         if self._mc:
