@@ -37,7 +37,7 @@ from jost.engine import run_shard
 from jost.engine.game import Game, build_game
 from jost.platform.consumers.backlog import Backlog, Pending
 from jost.platform.consumers.directory import JobDirectory
-from jost.platform.consumers.groups import ENGINE_GROUP, GroupTiming, at_commits
+from jost.platform.consumers.groups import ENGINE_GROUP, FetchWaker, GroupTiming, at_commits
 from jost.platform.events import decode_shard_request, event_id, now
 from jost.platform.log import EventLog
 from jost.platform.loop import Loop
@@ -137,6 +137,7 @@ class EngineWorker(Loop):
         # rebalance (seconds on the embedded broker).
         self._consumer.list_topics(self._topic, timeout=15)
         self._incremental = timing.incremental
+        self._waker = FetchWaker(self._consumer, self._topic)
         self._consumer.subscribe(
             [self._topic],
             on_assign=self._on_assign,
@@ -150,6 +151,8 @@ class EngineWorker(Loop):
         log.info("engine: assigned %d partitions", len(partitions))
         if self._incremental and partitions:  # where each starts, given (``at_commits``)
             consumer.incremental_assign(at_commits(consumer, partitions))
+        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
+            self._waker.rebalanced()
         if partitions:  # a member first told "none" gets its share a heartbeat later
             self.assigned.set()
 
@@ -165,6 +168,8 @@ class EngineWorker(Loop):
         self._backlog.drop(numbers)
         for number in numbers:
             self._committed.pop(number, None)
+        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
+            self._waker.rebalanced()
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         numbers = {tp.partition for tp in partitions}
@@ -175,6 +180,7 @@ class EngineWorker(Loop):
     # -- the loop ----------------------------------------------------------------------------
 
     def _step(self) -> None:
+        self._waker.step()
         # Wait for a message only when there is nothing to run; then take what has arrived.
         first = self._consumer.poll(0 if len(self._backlog) else 0.05)
         if first is not None:
