@@ -234,8 +234,23 @@ def _follow_and_print(
 
 
 def _follow(client: PlatformClient, job_id: str, timeout: float | None) -> JobStatus:
-    """Follow the job as ``jost run`` does: each read waits on the platform for its status to
-    change (up to ``FOLLOW_WAIT`` seconds), instead of reading it five times a second."""
+    status = follow_changes(client, job_id, timeout)
+    if status is None:
+        raise JobError(
+            f"job {job_id} not finished after {timeout:g} s; jost watch {job_id} follows it again"
+        )
+    return status
+
+
+def follow_changes(
+    client: PlatformClient,
+    job_id: str,
+    timeout: float | None,
+    stop: threading.Event | None = None,
+) -> JobStatus | None:
+    """``follow_job`` where each read waits on the platform for the status to change (up to
+    ``FOLLOW_WAIT`` seconds), instead of reading it five times a second: the job's end is
+    seen as soon as it is folded, and a job is not slowed by its follower's reads."""
     last: JobStatus | None = None
 
     def look() -> JobStatus:
@@ -246,12 +261,7 @@ def _follow(client: PlatformClient, job_id: str, timeout: float | None) -> JobSt
             raise _lost(client, job_id, exc) from exc
         return last
 
-    status = follow_job(look, job_id, timeout, interval=0)
-    if status is None:
-        raise JobError(
-            f"job {job_id} not finished after {timeout:g} s; jost watch {job_id} follows it again"
-        )
-    return status
+    return follow_job(look, job_id, timeout, stop, interval=0)
 
 
 def follow_job(

@@ -108,23 +108,12 @@ def run(args: argparse.Namespace) -> int:
                     )
                 )
             client_imports.join()
-            from jost.cli.client_commands import follow_job
-            from jost.contracts import JobStatus
+            from jost.cli.client_commands import follow_changes
             from jost.terminal.client import PlatformClient
 
             with PlatformClient(platform.url, platform.token, timeout=30) as client:
                 job_id = client.submit(config, None).job_id
-                # Each read waits on the platform for the status to change (up to a second,
-                # so an interrupt is seen soon): the job's end is seen as soon as it is
-                # folded, and a job is not slowed by 50 reads a second.
-                last: JobStatus | None = None
-
-                def look() -> JobStatus:
-                    nonlocal last
-                    last = client.status_change(job_id, last, 1.0)
-                    return last
-
-                status = follow_job(look, job_id, args.timeout, stop, interval=0)
+                status = follow_changes(client, job_id, args.timeout, stop)
                 if status is None:
                     raise TimeoutError(
                         "interrupted"

@@ -23,17 +23,13 @@ from jost.contracts.sweeps import (
     SweepStatus,
     SweepSubmitted,
 )
-from jost.platform.fold import utc_naive
+from jost.platform.fold import json_text, utc_naive
 from jost.platform.lifecycle import TERMINAL
 from jost.platform.projection import Projection, record_submissions
 
 _fact = msgspec.json.Decoder(SweepSubmitted)
 _summary = msgspec.json.Decoder(Summary)
 _points = msgspec.json.Decoder(dict[str, Any])
-
-
-def _dumps(value: object) -> str:
-    return msgspec.json.encode(value).decode()
 
 
 # -- Intake ---------------------------------------------------------------------------------------
@@ -50,7 +46,7 @@ def accept(
         inserted = cur.execute(
             "INSERT INTO sweep_intake VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING "
             "RETURNING sweep_id",
-            [fact.sweep_id, fact.owner, utc_naive(fact.at), _dumps(fact)],
+            [fact.sweep_id, fact.owner, utc_naive(fact.at), json_text(fact)],
         ).fetchall()
         if not inserted:
             (stored,) = cur.execute(
@@ -104,7 +100,7 @@ def fold_sweeps(cur: duckdb.DuckDBPyConnection, facts: list[SweepSubmitted]) -> 
             [f.sweep_id for f in facts],
             [f.owner for f in facts],
             [f.name for f in facts],
-            [_dumps(f.axes) for f in facts],
+            [json_text(f.axes) for f in facts],
             [len(f.points) for f in facts],
             [f.idempotency_key for f in facts],
             [utc_naive(f.at) for f in facts],
@@ -119,7 +115,7 @@ def fold_sweeps(cur: duckdb.DuckDBPyConnection, facts: list[SweepSubmitted]) -> 
             [s for s, _ in points],
             [p.index for _, p in points],
             [p.job_id for _, p in points],
-            [_dumps(p.values) for _, p in points],
+            [json_text(p.values) for _, p in points],
             [p.rounds for _, p in points],
             [p.shards for _, p in points],
         ],
@@ -347,7 +343,7 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return _dumps(value)
+        return json_text(value)
     return value
 
 

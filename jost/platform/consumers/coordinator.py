@@ -117,7 +117,7 @@ class Coordinator(Loop):
         # partitions joins again once it does, and that second join costs the whole group a
         # rebalance (seconds on the embedded broker).
         self._consumer.list_topics(self._topic, timeout=15)
-        self._waker = FetchWaker(self._consumer, self._topic)
+        self._waker = FetchWaker(self._consumer, self._topic, timing)
         self._consumer.subscribe(
             [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke
         )
@@ -133,14 +133,12 @@ class Coordinator(Loop):
             consumer.assign(from_start(partitions))
         log.info("coordinator: assigned %s", sorted(tp.partition for tp in partitions))
         self.assigned.set()
-        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
-            self._waker.rebalanced()
+        self._waker.rebalanced()  # the partitions kept may be left unfetched
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
             self._parts.pop(tp.partition, None)
-        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
-            self._waker.rebalanced()
+        self._waker.rebalanced()  # the partitions kept may be left unfetched
 
     def _step(self) -> None:
         self._waker.step()

@@ -137,7 +137,7 @@ class EngineWorker(Loop):
         # rebalance (seconds on the embedded broker).
         self._consumer.list_topics(self._topic, timeout=15)
         self._incremental = timing.incremental
-        self._waker = FetchWaker(self._consumer, self._topic)
+        self._waker = FetchWaker(self._consumer, self._topic, timing)
         self._consumer.subscribe(
             [self._topic],
             on_assign=self._on_assign,
@@ -151,8 +151,7 @@ class EngineWorker(Loop):
         log.info("engine: assigned %d partitions", len(partitions))
         if self._incremental and partitions:  # where each starts, given (``at_commits``)
             consumer.incremental_assign(at_commits(consumer, partitions))
-        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
-            self._waker.rebalanced()
+        self._waker.rebalanced()  # the partitions kept may be left unfetched
         if partitions:  # a member first told "none" gets its share a heartbeat later
             self.assigned.set()
 
@@ -168,8 +167,7 @@ class EngineWorker(Loop):
         self._backlog.drop(numbers)
         for number in numbers:
             self._committed.pop(number, None)
-        if self._incremental:  # the partitions kept may be left unfetched: ``FetchWaker``
-            self._waker.rebalanced()
+        self._waker.rebalanced()  # the partitions kept may be left unfetched
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         numbers = {tp.partition for tp in partitions}

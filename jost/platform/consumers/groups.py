@@ -143,14 +143,18 @@ class FetchWaker:
     waiting 0.8 s: the resume can come after it). About fifteen watermark requests a
     rebalance."""
 
-    def __init__(self, consumer: Consumer, topic: str) -> None:
+    def __init__(self, consumer: Consumer, topic: str, timing: GroupTiming) -> None:
         self._consumer = consumer
         self._topic = topic
+        self._needed = timing.incremental
+        """Only incremental rebalances leave kept partitions unfetched."""
         self._until = 0.0
         self._next = 0.0
 
     def rebalanced(self) -> None:
         """Called from the rebalance callbacks (in the consumer's poll)."""
+        if not self._needed:
+            return
         self._until = time.monotonic() + WAKE_SECONDS
         self._next = 0.0
 
