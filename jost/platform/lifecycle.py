@@ -41,6 +41,9 @@ ENDING: dict[type, JobState] = {
 }
 """The facts that end a job, and the state each leaves it in."""
 
+ENDING_KINDS: frozenset[str] = frozenset(cls.__struct_config__.tag for cls in ENDING)
+"""The ``kind`` tags of the facts that end a job, for a reader that looks only at the tag."""
+
 
 def is_terminal(state: str) -> bool:
     return state in TERMINAL
