@@ -45,6 +45,9 @@ from jost.platform.loop import Loop
 log = logging.getLogger(__name__)
 
 FETCH_BATCH = 500
+IDLE_POLL_SECONDS = 0.02
+"""How long an idle engine loop waits for a shard request before it looks at its stop flag:
+what a member's stop waits for it at most."""
 
 
 class Games:
@@ -180,7 +183,7 @@ class EngineWorker(Loop):
     def _step(self) -> None:
         self._waker.step()
         # Wait for a message only when there is nothing to run; then take what has arrived.
-        first = self._consumer.poll(0 if len(self._backlog) else 0.05)
+        first = self._consumer.poll(0 if len(self._backlog) else IDLE_POLL_SECONDS)
         if first is not None:
             for msg in [first, *self._consumer.consume(FETCH_BATCH, timeout=0)]:
                 self._receive(msg)
