@@ -201,7 +201,7 @@ def _wait_started(
         healthy = healthy or _answers(f"{url}/api/health/")
         if healthy and ready_count(ready) >= workers:
             return
-        stop.wait(0.02)
+        stop.wait(0.005)
     raise RuntimeError("interrupted while starting")
 
 

@@ -70,7 +70,7 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
         finally:
             services.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             JobsController,
             IndicesController,
@@ -83,7 +83,6 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             workbench.workbench_router(),
         ],
         lifespan=[lifespan],
-        on_startup=[document_problems],
         # On every route: the token first, then the body (its size and depth), before any
         # handler parses it.
         guards=[admit],
@@ -103,3 +102,5 @@ def create_app(settings: ApiSettings | None = None) -> Litestar:
             render_plugins=[RoutesPage(), JsonRenderPlugin()],
         ),
     )
+    document_problems(app)
+    return app

@@ -55,7 +55,8 @@ def serve(
         # While the groups form: ready means the kernel is loaded too, so no job's time
         # includes loading it (or, the first time on a machine, compiling it).
         log.info("worker: kernel loaded in %.2f s", warm_up())
-        while not stop.wait(0.02):
+        # Looked at often until ready: the platform's start waits for the mark.
+        while not stop.wait(0.02 if ready else 0.005):
             groups = (engine, coordinator, analyses)
             if not ready and all(part.assigned.is_set() for part in groups):
                 ready = True
