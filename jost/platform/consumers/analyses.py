@@ -35,7 +35,6 @@ from jost.contracts.indices import (
     SliceCompleted,
     SliceRequested,
 )
-from jost.engine.indices import fold_slice, plan
 from jost.platform.analyses import fact_id
 from jost.platform.consumers.groups import GroupTiming, at_commits
 from jost.platform.events import now
@@ -51,6 +50,10 @@ _decoder = msgspec.json.Decoder(AnalysisEvent)
 
 def work(fact: AnalysisEvent) -> list[AnalysisEvent]:
     """The facts an analysis's message leads to (none for the facts that are results)."""
+    # Imported on the first analysis, not with the worker: the exact analyzer's modules are
+    # 25 ms of the pool's start, before any worker is ready, for a request few send.
+    from jost.engine.indices import fold_slice, plan
+
     if isinstance(fact, AnalysisSubmitted):
         try:
             planned = plan(fact.config, fact.per_count, fact.seed)
