@@ -21,6 +21,8 @@ from collections.abc import Iterable
 
 import confluent_kafka
 
+from jost.platform.settings import client_settings
+
 
 def _load_librdkafka() -> ctypes.CDLL:
     # The wheel vendors librdkafka under confluent_kafka.libs; confluent-kafka has already
@@ -101,7 +103,7 @@ def log_identity(cluster_id: str | None, topic_names: Iterable[str]) -> str:
 
 def is_embedded(bootstrap: str, timeout: float = 15.0) -> bool:
     """Whether the broker at ``bootstrap`` is an embedded one (it holds a log-id topic)."""
-    producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap})
+    producer = confluent_kafka.Producer(client_settings(bootstrap))
     try:
         names = producer.list_topics(timeout=timeout).topics
     finally:

@@ -28,12 +28,12 @@ from jost.contracts.indices import (
 )
 from jost.contracts.sweeps import SweepSubmitted
 from jost.platform.events import encode
-from jost.platform.settings import Topics
+from jost.platform.settings import Topics, client_settings
 
 
 def producer_config(bootstrap: str) -> dict[str, Any]:
     return {
-        "bootstrap.servers": bootstrap,
+        **client_settings(bootstrap),
         # Idempotence: a retried send after a lost ack is written once, in order.
         "enable.idempotence": True,
         "acks": "all",

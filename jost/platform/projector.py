@@ -28,7 +28,7 @@ from jost.platform.embedded import log_identity
 from jost.platform.lifecycle import ENDING_KINDS
 from jost.platform.loop import Loop
 from jost.platform.projection import Projection, Record
-from jost.platform.settings import EVENTS_TOPIC
+from jost.platform.settings import EVENTS_TOPIC, client_settings
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class _Kind(msgspec.Struct):
 
 def consumer_config(bootstrap: str) -> dict[str, Any]:
     return {
-        "bootstrap.servers": bootstrap,
+        **client_settings(bootstrap),
         # Required by the client; never used to commit (offsets are stored in DuckDB).
         "group.id": f"jost-projector-{uuid.uuid4()}",
         "enable.auto.commit": False,

@@ -12,6 +12,7 @@ import duckdb
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from jost.platform.projection import TABLES, Projection, Record
+from jost.platform.settings import client_settings
 
 
 def replay_from_log(
@@ -21,7 +22,7 @@ def replay_from_log(
     projection = Projection(into)
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **client_settings(bootstrap),
             "group.id": f"jost-replay-{uuid.uuid4()}",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 from msgspec import Struct
 
@@ -14,6 +15,17 @@ DB_NAME = "projection.duckdb"
 """The projection's file in a data folder."""
 EVENTS_TOPIC = "jost.events"
 SHARDS_TOPIC = "jost.shards"
+
+
+def client_settings(bootstrap: str) -> dict[str, Any]:
+    """What every Kafka client of the platform starts from: the broker, and a short first
+    reconnect backoff. librdkafka (2.16) drops its bootstrap connection once the metadata
+    names the brokers; a request in flight on it then waits for a connection to the named
+    broker, which librdkafka opens at most once per half of ``reconnect.backoff.ms``: 1 new
+    client in 20 took 53 ms for its first metadata call at the default 100 ms, at most 14 ms
+    at 10 ms (200 clients each, on the embedded broker). The backoff still doubles with each
+    failed attempt, up to ``reconnect.backoff.max.ms``."""
+    return {"bootstrap.servers": bootstrap, "reconnect.backoff.ms": 10}
 
 
 class Topics(Struct, frozen=True, kw_only=True):

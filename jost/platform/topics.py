@@ -7,7 +7,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from jost.platform.embedded import EmbeddedBroker
-from jost.platform.settings import Topics
+from jost.platform.settings import Topics, client_settings
 
 
 def create_embedded_topics(broker: EmbeddedBroker, topics: Topics) -> None:
@@ -18,7 +18,7 @@ def create_embedded_topics(broker: EmbeddedBroker, topics: Topics) -> None:
 def ensure_topics(bootstrap: str, topics: Topics, timeout: float = 30.0) -> None:
     """Create the topics on a real cluster (Redpanda, Kafka) if they do not exist yet. The
     event log keeps everything (retention.ms=-1): it is the source of truth."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client_settings(bootstrap))
     existing = admin.list_topics(timeout=timeout).topics
     wanted = [
         NewTopic(

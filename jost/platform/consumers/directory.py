@@ -22,6 +22,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from jost.contracts import JobResumed, JobSubmitted, SimulationConfig
 from jost.platform.lifecycle import ENDING
 from jost.platform.loop import Loop
+from jost.platform.settings import client_settings
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class JobDirectory(Loop):
         super().__init__()
         self._topic = topic
         settings = {
-            "bootstrap.servers": bootstrap,
+            **client_settings(bootstrap),
             "group.id": f"jost-directory-{uuid.uuid4()}",  # required; never joined
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,

@@ -41,6 +41,7 @@ from jost.platform.consumers.groups import ENGINE_GROUP, FetchWaker, GroupTiming
 from jost.platform.events import decode_shard_request, event_id, now
 from jost.platform.log import EventLog
 from jost.platform.loop import Loop
+from jost.platform.settings import client_settings
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class EngineWorker(Loop):
         """Whether the kernel is playing a shard now (a stop waits for it)."""
         self._consumer = Consumer(
             {
-                "bootstrap.servers": bootstrap,
+                **client_settings(bootstrap),
                 "group.id": ENGINE_GROUP,
                 "client.id": f"jost-engine-{uuid.uuid4().hex[:8]}",
                 "enable.auto.commit": False,

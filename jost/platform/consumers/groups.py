@@ -12,6 +12,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from msgspec import Struct
 
 from jost.platform.embedded import is_embedded
+from jost.platform.settings import client_settings
 
 COORDINATOR_GROUP = "jost-coordinator"
 ENGINE_GROUP = "jost-engine"
@@ -68,7 +69,7 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
         """A member of ``group`` that commits by hand (only what is done), with these
         timings; its client id names the group."""
         return {
-            "bootstrap.servers": bootstrap,
+            **client_settings(bootstrap),
             "group.id": group,
             "client.id": f"{group}-{uuid.uuid4().hex[:8]}",
             "enable.auto.commit": False,

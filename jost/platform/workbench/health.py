@@ -15,6 +15,7 @@ from msgspec import Struct
 
 from jost.platform.api.services import Services
 from jost.platform.consumers.groups import ENGINE_GROUP
+from jost.platform.settings import client_settings
 
 TIMEOUT = 3.0
 """Seconds each broker request may take before the page says the broker did not answer."""
@@ -65,7 +66,7 @@ class HealthView(Struct, frozen=True, kw_only=True):
 @cache
 def _admin(bootstrap: str) -> AdminClient:
     # One client per broker address for the process: each holds connections and threads.
-    return AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": int(TIMEOUT * 1000)})
+    return AdminClient({**client_settings(bootstrap), "socket.timeout.ms": int(TIMEOUT * 1000)})
 
 
 def describe_engine_group(admin: AdminClient) -> Workers:
