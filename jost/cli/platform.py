@@ -14,12 +14,12 @@ import duckdb
 
 from jost.platform.consumers.groups import GroupTiming
 from jost.platform.settings import DB_NAME, Topics, default_data_dir
+from jost.platform.signals import stop_on_signals
 from jost.platform.standalone import (
     JOST_COMMAND,
     embedded_platform,
     free_port,
     granian_command,
-    stop_on_signals,
 )
 from jost.platform.supervisor import AlreadyRunning
 

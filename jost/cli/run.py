@@ -21,7 +21,8 @@ from jost.cli.simulate import with_overrides
 from jost.engine.playing import resolve_playing
 from jost.engine.validate import check_runnable
 from jost.platform.settings import default_data_dir
-from jost.platform.standalone import embedded_platform, free_port, stop_on_signals
+from jost.platform.signals import stop_on_signals
+from jost.platform.standalone import embedded_platform, free_port
 
 CLIENT_MODULES = ("jost.cli.client_commands", "jost.terminal.client")
 """What the run needs once the platform is up (0.2 s of imports: httpx, the profiles):

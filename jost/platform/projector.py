@@ -12,7 +12,6 @@ import contextlib
 import gc
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from jost.platform.lifecycle import ENDING_KINDS
 from jost.platform.loop import Loop
 from jost.platform.projection import Projection, Record
 from jost.platform.settings import EVENTS_TOPIC, client_settings
+from jost.platform.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -332,9 +332,7 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
 def run_until_stopped(db: Path, bootstrap: str, topic: str = EVENTS_TOPIC) -> int:
     """``jost projector``: fold the log into ``db`` until SIGINT/SIGTERM; 1 when the fold
     stopped on an error."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_on_signals()
     projection = Projection(db)
     gc.freeze()  # the start's objects out of the collector's full passes, as in the API
     projector = Projector(projection, bootstrap, topic).start()

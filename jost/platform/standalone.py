@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
 import sys
 import tempfile
@@ -166,14 +165,6 @@ def embedded_platform(
                 supervisor.stop()
     finally:
         lock.release()
-
-
-def stop_on_signals() -> threading.Event:
-    """An event set by Ctrl-C or SIGTERM, so the caller can shut its children down in order."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
 
 
 def _wait_started(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -21,6 +20,7 @@ from jost.platform.consumers.engine import EngineWorker, warm_up
 from jost.platform.consumers.groups import GroupTiming
 from jost.platform.log import EventLog
 from jost.platform.settings import Topics
+from jost.platform.signals import stop_on_signals
 from jost.platform.supervisor import mark_ready, platform_stopping
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,7 @@ def main(bootstrap: str, session_timeout_ms: int = GroupTiming().session_timeout
 def run_member(bootstrap: str, timing: GroupTiming) -> NoReturn:
     """Serve until SIGINT/SIGTERM, then end the process: a worker started alone, or a member
     forked by the pool (``pool``)."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_on_signals()
     lifeline.watch()
     serve(bootstrap, Topics(), timing=timing, stop=stop, exit_when_stuck=True)
     # Everything the worker did is in the log and its groups know it left: skip the
