@@ -412,3 +412,29 @@ def test_a_batch_folded_twice_changes_nothing_the_second_time(jobs: int, tmp_pat
     assert applied == [len(facts), 0]
     assert tables(path) == once
     assert {row[2] for row in once["jobs"]} == {"completed"} and len(once["results"]) == jobs
+
+
+def test_a_status_reader_that_looked_before_a_fold_is_woken_by_it_even_if_it_waits_after(
+    broker: EmbeddedBroker, tmp_path: Path
+):
+    """``next_fold(after, ...)`` returns at once when a fold came after the count its caller
+    read, even if the fold ended before the call: the status route reads the count, looks at
+    the projection, then waits. Without the count the wake-up was lost and the reader waited
+    for the next fold, up to 0.5 s beside a big job (caught in the fair-queue benchmark:
+    small jobs seen 0.2-0.4 s after their JobCompleted was folded)."""
+    projection = Projection(tmp_path / "p.duckdb")
+    projector = Projector(projection, broker.bootstrap, TOPICS.events).start()
+    try:
+        looked = projector.folds
+        append_all(broker, job_facts(31)[:1])
+        wait_for(lambda: projector.events_applied == 1, 20, "the fold of one fact")
+        started = time.perf_counter()
+        asyncio.run(projector.next_fold(looked, 5.0))
+        assert time.perf_counter() - started < 0.5  # not the 5 s timeout
+        # With no fold after the count it was given, it waits out its timeout.
+        started = time.perf_counter()
+        asyncio.run(projector.next_fold(projector.folds, 0.3))
+        assert time.perf_counter() - started >= 0.29
+    finally:
+        projector.stop()
+        projection.close()

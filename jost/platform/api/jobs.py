@@ -114,6 +114,7 @@ class JobsController(Controller):
         change; 304 when it has not (a client follows a job without polling)."""
         deadline = time.monotonic() + wait
         while True:
+            folds = services.projector.folds  # before the look: a fold after it wakes us
             status = await asyncio.to_thread(reads.owned, principal, job_id)
             tag = status_tag(status)
             remaining = deadline - time.monotonic()
@@ -121,7 +122,7 @@ class JobsController(Controller):
                 return Response(status, headers={"ETag": tag})
             if remaining <= 0:
                 return Response(None, status_code=304, headers={"ETag": tag})
-            await services.projector.next_fold(min(remaining, STATUS_LOOK_SECONDS))
+            await services.projector.next_fold(folds, min(remaining, STATUS_LOOK_SECONDS))
 
     @get("/results/{job_id:str}/", sync_to_thread=True)
     def results(self, job_id: str, principal: Principal, reads: Reads) -> JobResult:
