@@ -42,7 +42,6 @@ from jost.terminal.output import chart_label, json_line, result_csv, result_json
 from jost.terminal.paths import profiles_dir, state_dir
 from jost.terminal.sync import sync_defaults
 
-POLL_SECONDS = 0.2
 FOLLOW_WAIT = 1.0
 """How long one status read of a job followed waits on the platform for a change: short
 enough that a timeout or Ctrl-C is seen soon."""
@@ -248,35 +247,15 @@ def follow_changes(
     timeout: float | None,
     stop: threading.Event | None = None,
 ) -> JobStatus | None:
-    """``follow_job`` where each read waits on the platform for the status to change (up to
-    ``FOLLOW_WAIT`` seconds), instead of reading it five times a second: the job's end is
-    seen as soon as it is folded, and a job is not slowed by its follower's reads."""
-    last: JobStatus | None = None
-
-    def look() -> JobStatus:
-        nonlocal last
-        try:
-            last = client.status_change(job_id, last, FOLLOW_WAIT)
-        except PlatformRefused as exc:
-            raise _lost(client, job_id, exc) from exc
-        return last
-
-    return follow_job(look, job_id, timeout, stop, interval=0)
-
-
-def follow_job(
-    poll: Callable[[], JobStatus],
-    job_id: str,
-    timeout: float | None,
-    stop: threading.Event | None = None,
-    interval: float = POLL_SECONDS,
-) -> JobStatus | None:
-    """Poll a job's status every ``interval`` seconds until it is finished, drawing shards
-    done / total on standard error when it is a terminal; None when ``timeout`` passes or
-    ``stop`` is set first."""
+    """Follow a job until it is finished, drawing shards done / total on standard error when
+    it is a terminal; None when ``timeout`` passes or ``stop`` is set first. Each read waits on
+    the platform for the status to change (up to ``FOLLOW_WAIT`` seconds), instead of reading
+    it five times a second: the job's end is seen as soon as it is folded, and a job is not
+    slowed by its follower's reads."""
     deadline = None if timeout is None else time.monotonic() + timeout
     stop = stop or threading.Event()
     err = Console(stderr=True)
+    status: JobStatus | None = None
     with Progress(
         TextColumn("[bold]job {task.fields[job]}"),
         BarColumn(),
@@ -288,7 +267,10 @@ def follow_job(
     ) as bar:
         task = bar.add_task("job", total=None, job=job_id[:8], shards="?")
         while True:
-            status = poll()
+            try:
+                status = client.status_change(job_id, status, FOLLOW_WAIT)
+            except PlatformRefused as exc:
+                raise _lost(client, job_id, exc) from exc
             if status.shards_total:
                 bar.update(
                     task,
@@ -300,7 +282,7 @@ def follow_job(
                 return status
             if deadline is not None and time.monotonic() > deadline:
                 return None
-            if stop.wait(interval):
+            if stop.is_set():
                 return None
 
 
