@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import msgspec
 import numpy as np
 
 from jost.contracts import UPCARDS, Chart, Rules, SimulationConfig
@@ -63,6 +64,15 @@ class Game(NamedTuple):
     def arrays(self) -> layout.GameArrays:
         """What the kernel reads."""
         return layout.GameArrays(self.params, self.tab, self.dev, self.tags, self.bets)
+
+
+def game_key(config: SimulationConfig) -> bytes:
+    """What ``build_game`` reads of ``config`` (all of it but ``rounds``, ``seed`` and
+    ``shard_rounds``), as bytes: configs with the same key have the same game, so a game, or
+    what was checked of it, may be kept under it."""
+    return msgspec.json.encode(
+        (config.rules, config.strategy, config.betting, config.table, config.bankroll)
+    )
 
 
 def build_game(config: SimulationConfig) -> Game:

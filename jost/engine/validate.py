@@ -9,12 +9,14 @@ sums that stay within 64 bits.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from jost.contracts import SimulationConfig
 from jost.engine import layout
 from jost.engine.errors import ConfigRejected
-from jost.engine.game import Game, build_game
+from jost.engine.game import Game, build_game, game_key
 
 MAX_SHARDS = 10_000
 """Shards of one job: its plan is one event, and each shard one small message."""
@@ -49,6 +51,45 @@ def check_runnable(config: SimulationConfig) -> None:
             f"shards of {config.shard_rounds:,} rounds; at most {MAX_SHARD_ROUNDS:,}, so that "
             "one job's shard never holds a worker for minutes while other jobs wait",
         )
+    biggest, ticks_per_unit = _bets_checked(config)
+    units = biggest / ticks_per_unit
+    # A round rarely moves more than four bets a spot; the sums of squares of the round's net
+    # result, in ticks, must stay within 64 bits over all the job's rounds.
+    per_round = 4 * biggest * config.table.spots
+    if per_round * per_round * config.rounds > _SUM_LIMIT:
+        raise ConfigRejected(
+            "$.rounds",
+            f"{config.rounds:,} rounds at bets up to {units:,.6g} units would overflow the "
+            "engine's exact 64-bit sums: play fewer rounds or a narrower spread",
+        )
+
+
+_GAME_CHECKS_KEPT = 256
+"""Games whose checks passed, remembered by their parts (FIFO beyond this many)."""
+_game_checks: dict[bytes, tuple[int, int]] = {}
+_game_checks_lock = threading.Lock()
+
+
+def _bets_checked(config: SimulationConfig) -> tuple[int, int]:
+    """The biggest bet in ticks and the ticks per unit of ``config``'s game, once its game
+    passed the checks that need no rounds. Building the game took three quarters of a
+    submit's own time on the API's event loop, and a sweep or a busy client sends the same
+    game over and over with another seed or size: what passed is remembered by the game's
+    parts (``game_key``); a rejected game is checked again each time."""
+    key = game_key(config)
+    with _game_checks_lock:
+        known = _game_checks.get(key)
+    if known is not None:
+        return known
+    checked = _check_game(config)
+    with _game_checks_lock:
+        if len(_game_checks) >= _GAME_CHECKS_KEPT:
+            del _game_checks[next(iter(_game_checks))]
+        _game_checks[key] = checked
+    return checked
+
+
+def _check_game(config: SimulationConfig) -> tuple[int, int]:
     try:
         game = build_game(config)  # raises ConfigRejected where it finds a fault
     except ArithmeticError as exc:
@@ -67,15 +108,7 @@ def check_runnable(config: SimulationConfig) -> None:
             "$.betting",
             f"a bet of {units:,.6g} units; the engine takes at most {MAX_BET_UNITS:,} units",
         )
-    # A round rarely moves more than four bets a spot; the sums of squares of the round's net
-    # result, in ticks, must stay within 64 bits over all the job's rounds.
-    per_round = 4 * biggest * config.table.spots
-    if per_round * per_round * config.rounds > _SUM_LIMIT:
-        raise ConfigRejected(
-            "$.rounds",
-            f"{config.rounds:,} rounds at bets up to {units:,.6g} units would overflow the "
-            "engine's exact 64-bit sums: play fewer rounds or a narrower spread",
-        )
+    return biggest, game.ticks_per_unit
 
 
 def _check_counting(config: SimulationConfig, game: Game) -> None:

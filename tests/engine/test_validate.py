@@ -63,3 +63,18 @@ def test_a_config_that_cannot_run_is_refused_naming_the_field(body: dict, field:
 def test_shipped_profiles_and_the_largest_shard_are_accepted():
     check_runnable(msgspec.convert(WONGER, SimulationConfig))
     check_runnable(SimulationConfig(rounds=10**12, shard_rounds=MAX_SHARD_ROUNDS))
+
+
+def test_a_game_checked_before_is_still_checked_for_the_rounds_of_each_job():
+    """The checks of a game are remembered by its parts; what depends on ``rounds`` (the 64-bit
+    sums) is checked for every config, and a game refused once is refused again."""
+    spread = _with(["betting", "ramp"], [[1, 1000]]) | {"shard_rounds": 10**8}
+    check_runnable(msgspec.convert(spread | {"rounds": 10**8, "seed": 1}, SimulationConfig))
+    check_runnable(msgspec.convert(spread | {"rounds": 10**9, "seed": 2}, SimulationConfig))
+    with pytest.raises(ConfigRejected) as refused:
+        check_runnable(msgspec.convert(spread | {"rounds": 10**10}, SimulationConfig))
+    assert refused.value.field == "$.rounds"
+    unknown = {"strategy": {"playing": "no-such-chart"}}
+    for seed in (1, 2):
+        with pytest.raises(ConfigRejected):
+            check_runnable(msgspec.convert(unknown | {"seed": seed}, SimulationConfig))
