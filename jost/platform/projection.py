@@ -33,6 +33,7 @@ from jost.platform.fold import (
     utc_naive,
 )
 from jost.platform.migrations import migrate
+from jost.platform.settings import duckdb_threads
 
 T = TypeVar("T")
 
@@ -64,7 +65,7 @@ class Projection:
 
     def __init__(self, path: str | Path, *, lock_down: bool = False) -> None:
         self.path = str(path)
-        self._con = duckdb.connect(self.path)
+        self._con = duckdb.connect(self.path, config={"threads": duckdb_threads()})
         migrate(self._con)
         if lock_down:
             # The API runs players' SQL on this database: no file or network access, and no
