@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import msgspec
 from app_driver import fixed_sweep, footer, make_app, record_notifications, wait_until
 from textual.widgets import DataTable, Input, Static
 
 from jost.terminal.screens.sweep_form import AxisRow, SweepFormScreen, parse_values
 from jost.terminal.screens.sweeps import SweepScreen, SweepsScreen
+from jost.terminal.screens.threads import on_screen
 from jost.terminal.sync import sync_defaults
 
 APP_KEYS = {"ctrl+q", "f1", "f2", "f3", "f4"}
@@ -155,5 +157,30 @@ def test_a_sweep_shows_its_table_and_chart(tmp_path: Path) -> None:
             await pilot.press("v")
             await pilot.pause()
             assert seen[-1].startswith("no platform address"), seen
+
+    asyncio.run(scenario())
+
+
+def test_an_answer_that_arrives_after_the_screen_closed_is_dropped(tmp_path: Path) -> None:
+    """A follower thread's answer on its way when the player pressed Escape: dropped (it had
+    failed on its first query, and the app ended with it), while an open screen shows it."""
+    status, results = fixed_sweep()
+    later = msgspec.structs.replace(status, status="completed")
+
+    async def scenario() -> None:
+        app = offline_app(tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = SweepScreen(status.sweep_id, status.name, status, results)
+            await app.push_screen(screen)
+            await pilot.pause()
+            shown = []
+            await asyncio.to_thread(on_screen, screen, lambda s: shown.append(s), later)
+            await pilot.pause()
+            assert shown == [later]
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is not screen, 5, "the screen closed")
+            await asyncio.to_thread(on_screen, screen, screen.show, later, results)
+            await pilot.pause()
+            assert app.return_value is None and app.is_running
 
     asyncio.run(scenario())

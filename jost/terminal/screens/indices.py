@@ -23,6 +23,7 @@ from jost.contracts.indices import AnalysisStatus, GeneratedIndices, IndicesRequ
 from jost.profiles.hydrate import hydrate
 from jost.profiles.store import ProfileError, ProfileStore
 from jost.terminal.client import PlatformClient, PlatformError
+from jost.terminal.screens.threads import on_screen
 
 POLL_SECONDS = 0.5
 
@@ -135,13 +136,13 @@ class IndicesScreen(Screen):
                 analysis_id = client.submit_indices(request).analysis_id
                 while True:
                     status = client.analysis(analysis_id)
-                    self.app.call_from_thread(self._show, status)
+                    on_screen(self, self._show, status)
                     if status.status in ("completed", "failed"):
                         return
                     time.sleep(POLL_SECONDS)
         except PlatformError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
-            self.app.call_from_thread(self._say, f"not generated: {exc}")
+            on_screen(self, self._say, f"not generated: {exc}")
 
     def _show(self, status: AnalysisStatus) -> None:
         bar = self.query_one("#progress", ProgressBar)

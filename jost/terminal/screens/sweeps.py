@@ -32,6 +32,7 @@ from jost.files import atomic_write
 from jost.terminal.client import PlatformClient, PlatformRefused, PlatformUnavailable
 from jost.terminal.screens.results import TAB_KEYS, export_path
 from jost.terminal.screens.sweep_form import SweepFormScreen
+from jost.terminal.screens.threads import on_screen
 from jost.terminal.widgets.charts import Chart, show_sweep_ev
 
 POLL_SECONDS = 0.5
@@ -222,7 +223,7 @@ class SweepScreen(Screen):
                 missed = False
                 if worker.is_cancelled:
                     return
-                self.app.call_from_thread(self.show, status, results)
+                on_screen(self, self.show, status, results)
                 if status.status != "running":
                     return
                 time.sleep(POLL_SECONDS)
@@ -247,7 +248,7 @@ class SweepScreen(Screen):
             self.notify(f"not exported: {exc}", severity="error")
             return
         self.exported = str(path)
-        self.app.call_from_thread(self.say, f"CSV exported to {path}")
+        on_screen(self, self.say, f"CSV exported to {path}")
         self.notify(f"exported the CSV to {path}")
 
     def action_cancel(self) -> None:
@@ -266,9 +267,9 @@ class SweepScreen(Screen):
         except (PlatformUnavailable, PlatformRefused) as exc:
             self.notify(f"not cancelled: {exc}", severity="error")
             return
-        self.app.call_from_thread(self.show, status, None)
+        on_screen(self, self.show, status, None)
         self.notify(f"sweep {self.sweep_id[:8]} cancelled")
-        self.app.call_from_thread(self.follow)
+        on_screen(self, self.follow)
 
 
 class SweepTable(DataTable):
