@@ -108,3 +108,24 @@ def test_every_members_block_of_partitions_gets_its_share_of_a_jobs_shards(membe
         # a partition larger or smaller than its share, and holds that partition's shards.
         slack = 1 if 64 % members == 0 else shards / 64 + 2
         assert all(abs(counts[m] - fair) <= slack for m in range(members)), (job, counts)
+
+
+def test_a_jobs_shards_run_by_index_whatever_order_the_fetch_gave_them():
+    """A fetch hands a member's requests over partition by partition; run in that order, the
+    work left sat in its last partitions, and the member that took them when another left
+    got most of it. By index, what is left after any number of shards is spread over every
+    block of the member's partitions."""
+    partitions, shards = 64, 160
+    placed = [(i, shard_partition(ShardRequested(job_id="j", shard_index=i, rounds=1), partitions))
+              for i in range(shards)]  # fmt: skip
+    mine = sorted((p, i) for i, p in placed if p < 22)  # the first of three members' blocks
+    backlog = Backlog()
+    for offset, (partition, index) in enumerate(mine):  # as fetched: partition by partition
+        backlog.add(_pending("j", index, 1, partition, offset))
+    ran = _drain(backlog)
+    assert [i for _, i in ran] == sorted(i for _, i in mine)
+    left = [p for p, i in mine if i not in {i for _, i in ran[: len(ran) // 3]}]
+    # Two thirds left, split where the member's block would be split between two members:
+    # each half holds about half of it.
+    low = sum(p < 11 for p in left)
+    assert abs(low - len(left) / 2) <= 2, (low, len(left))
