@@ -13,6 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from jost.processes import single_threaded_blas
+
+single_threaded_blas()  # before anything imports numpy
+
 COMMANDS = {
     "simulate": "jost.cli.simulate",
     "ramp": "jost.cli.ramp",
