@@ -43,9 +43,11 @@ class GroupTiming(Struct, frozen=True, kw_only=True):
     heartbeat_interval_ms: int = 500
     max_poll_interval_ms: int = 30 * 60 * 1000
     """A shard may run this long before the member is considered stuck."""
-    fetch_max_wait_ms: int = 25
+    fetch_max_wait_ms: int = 10
     """The embedded broker holds every fetch this long even when data is there: each hop of
-    the pipeline (planner, worker, completion) waits up to this much."""
+    the pipeline (planner, worker, completion) waits up to this much. At 25 ms the three hops
+    of a job took 15 ms more (submit to completed, the default game: 465 ms against 450); at
+    10 ms an idle platform's fetches take 8 % of a core, 7 % at 25."""
     protocol: str = "classic"
 
     @classmethod
