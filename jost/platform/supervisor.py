@@ -297,4 +297,4 @@ def _wait_exit(proc: subprocess.Popen, timeout: float) -> None:
         select.select([pidfd], [], [], timeout)
     finally:
         os.close(pidfd)
-    proc.wait(0 if proc.poll() is not None else 0.05)
+    proc.wait(0.05)  # reaps an exited child at once; raises TimeoutExpired for a live one
