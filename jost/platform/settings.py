@@ -70,13 +70,21 @@ a backlog folded at 45-53 k facts/s, 52-55 k with one); a machine with cores to 
 players' heavy SQL may give it more."""
 
 
+class SettingRefused(RuntimeError, ValueError):
+    """An environment setting that is no value of its kind. A RuntimeError too, so that
+    ``jost up`` and ``jost run``, which report a platform that cannot start, name it in one
+    line instead of a traceback."""
+
+
 def duckdb_threads() -> int:
     """The threads a projection's DuckDB runs queries on (``JOST_DUCKDB_THREADS``)."""
     text = os.environ.get("JOST_DUCKDB_THREADS", "")
     if not text:
         return DUCKDB_THREADS_DEFAULT
     if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"JOST_DUCKDB_THREADS must be a whole number of at least 1, not {text!r}")
+        raise SettingRefused(
+            f"JOST_DUCKDB_THREADS must be a whole number of at least 1, not {text!r}"
+        )
     return int(text)
 
 

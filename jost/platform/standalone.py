@@ -21,7 +21,7 @@ from typing import IO
 
 import msgspec
 
-from jost.platform.settings import DB_NAME, Topics
+from jost.platform.settings import DB_NAME, Topics, duckdb_threads
 from jost.platform.supervisor import (
     READY_ENV,
     RESTORED_ENV,
@@ -120,6 +120,9 @@ def embedded_platform(
     from jost.platform.embedded import EmbeddedBroker
     from jost.platform.topics import create_embedded_topics
 
+    # A setting the API would refuse is refused before anything starts (a child that
+    # cannot start is restarted, and the others wait for it).
+    duckdb_threads()
     data_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://{host}:{port}"
     lock = DataDirLock(data_dir, url)

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from jost.platform.standalone import JOST_COMMAND, free_port
+
 SHOW = "import os, sys; import {module}; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
 
 
@@ -35,3 +37,23 @@ def test_blas_threads_of_each_kind_of_process(module: str, given: str | None, se
         timeout=60,
     ).stdout.split()
     assert shown[-1] == seen
+
+
+@pytest.mark.parametrize("command", ["run", "up"])
+def test_a_bad_duckdb_threads_setting_is_refused_in_one_line_before_anything_starts(
+    command: str, tmp_path
+):
+    """Before, ``jost run`` printed a traceback (the restore opened the file first), and
+    ``jost up`` waited for the SIGKILL of an API that could not start."""
+    env = {**os.environ, "JOST_DATA_DIR": str(tmp_path), "JOST_DUCKDB_THREADS": "two"}
+    done = subprocess.run(
+        [*JOST_COMMAND, command, "--port", "0" if command == "run" else str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "JOST_DUCKDB_THREADS must be a whole number" in lines[0], lines
+    assert "Traceback" not in done.stderr and "Starting granian" not in done.stdout
